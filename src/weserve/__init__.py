@@ -1,0 +1,1 @@
+"""WeServe: counter-service software for JKM social-welfare offices."""

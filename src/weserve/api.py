@@ -1,0 +1,9 @@
+"""The versioned JSON API at /api/v1/: core's NinjaAPI with every app's router."""
+
+from weserve.core.api import make_api
+from weserve.core.api_auth import router as auth_router
+from weserve.organisation.api import router as organisation_router
+
+api = make_api()
+api.add_router("/auth", auth_router)
+api.add_router("/", organisation_router)

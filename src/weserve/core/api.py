@@ -1,0 +1,153 @@
+"""The API's shared parts: authentication, the error shape, and the NinjaAPI factory.
+
+Errors are always JSON `{"detail", "code", "fields"?}` (DESIGN.md): 401 without valid
+credentials, 403 for a wrong role in one's own office, 404 for unknown records and
+other offices' records, 409 for state conflicts, 422 for invalid fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
+
+from weserve.core.errors import DomainError
+from weserve.core.tokens import Principal, resolve_bearer, resolve_device
+
+
+class BearerAuth(HttpBearer):
+    """`Authorization: Bearer <token>`: a person's token or a device token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        principal = resolve_bearer(token)
+        if principal is not None and principal.user is not None:
+            request.user = principal.user
+        return principal
+
+
+class DeviceCookieAuth(APIKeyCookie):
+    """The httpOnly cookie a kiosk, display or rating browser got when it was paired."""
+
+    param_name = settings.DEVICE_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        if not key:
+            return None
+        device = resolve_device(key)
+        if device is None:
+            return None
+        return Principal(device=device, office_ids=frozenset({device.office_id}))
+
+
+class StaffSessionAuth(SessionAuth):
+    """A signed-in browser session (CSRF-checked), for the staff pages' own calls."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        from weserve.core.scoping import visible_office_ids
+
+        return Principal(user=user, office_ids=visible_office_ids(user))
+
+
+bearer_auth = BearerAuth()
+device_cookie_auth = DeviceCookieAuth()
+session_auth = StaffSessionAuth()
+ANY_AUTH = [bearer_auth, session_auth, device_cookie_auth]
+
+
+def principal(request: HttpRequest) -> Principal:
+    """The authenticated caller of an API endpoint."""
+    auth = getattr(request, "auth", None)
+    if not isinstance(auth, Principal):
+        raise AuthenticationError()
+    return auth
+
+
+def error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, detail: str, **extra: Any
+) -> HttpResponse:
+    body: dict[str, Any] = {"detail": detail, "code": code}
+    body.update(extra)
+    return api.create_response(request, body, status=status)
+
+
+def _fields(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+        name = ".".join(loc) or "body"
+        fields.setdefault(name, str(err.get("msg", _("Invalid value."))))
+    return fields
+
+
+def make_api(**kwargs: Any) -> NinjaAPI:
+    """The NinjaAPI with WeServe's authentication and error handlers."""
+    api = NinjaAPI(
+        title="WeServe API",
+        version="1",
+        urls_namespace="api",
+        auth=ANY_AUTH,
+        openapi_url="/openapi.json",
+        **kwargs,
+    )
+
+    @api.exception_handler(ValidationError)
+    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields = _fields(exc)
+        names = ", ".join(fields)
+        return error_response(
+            api,
+            request,
+            422,
+            "invalid",
+            _("Invalid input: {fields}.").format(fields=names),
+            fields=fields,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(
+            api, request, 401, "unauthenticated", _("Sign in or send a valid token.")
+        )
+
+    @api.exception_handler(AuthorizationError)
+    def on_forbidden_ninja(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(api, request, 403, "forbidden", _("Your role may not do this."))
+
+    @api.exception_handler(PermissionDenied)
+    def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(api, request, 403, "forbidden", _("Your role may not do this."))
+
+    @api.exception_handler(Http404)
+    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return error_response(api, request, 404, "not_found", _("Not found."))
+
+    @api.exception_handler(DomainError)
+    def on_domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return error_response(api, request, exc.status, exc.code, str(exc.message))
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        codes = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            409: "conflict",
+            422: "invalid",
+            429: "rate_limited",
+        }
+        return error_response(
+            api, request, exc.status_code, codes.get(exc.status_code, "error"), str(exc)
+        )
+
+    return api

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "weserve.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from weserve.core import checks  # noqa: F401 - registers system checks
+        from weserve.core.roles import sync_role_groups
+
+        # Groups and permissions are configuration, kept in step with the code after
+        # every migrate; no business logic hangs on this signal.
+        post_migrate.connect(sync_role_groups, dispatch_uid="weserve.sync_role_groups")

@@ -1,0 +1,42 @@
+"""Per-request context: the office a person is working in (`request.office`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from weserve.core.scoping import home_office_ids, visible_office_ids, visible_offices
+
+SESSION_OFFICE_KEY = "weserve_office_id"
+
+
+def current_office(request: HttpRequest) -> Any:
+    """The office chosen in the switcher, else the person's home office, else None."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    chosen = request.session.get(SESSION_OFFICE_KEY)
+    visible = visible_office_ids(user)
+    if chosen in visible:
+        return visible_offices(user).filter(pk=chosen).first()
+    staff = getattr(user, "staff", None)
+    if staff is not None and staff.home_office_id in visible:
+        return staff.home_office
+    own = home_office_ids(user) & visible
+    pool = own or visible
+    return visible_offices(user).filter(pk__in=pool).order_by("code").first()
+
+
+class OfficeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Pages need it on every render; API and static paths scope per endpoint instead.
+        office = None
+        if not request.path.startswith(("/api/", "/static/", "/healthz")):
+            office = current_office(request)
+        request.office = office  # type: ignore[attr-defined]
+        return self.get_response(request)

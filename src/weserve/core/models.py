@@ -1,0 +1,94 @@
+"""Shared records: the user account, the audit log, API tokens, idempotent responses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A person who signs in; their offices and directory entry live in organisation."""
+
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="ms"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class AuditLog(models.Model):
+    """Who did what to which record, in which office, and when; never edited."""
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.CharField(_("actor"), max_length=150, blank=True)
+    # Office is kept by id and code, not as a foreign key: core sits below organisation.
+    office_id = models.BigIntegerField(_("office"), null=True, blank=True, db_index=True)
+    office_code = models.CharField(_("office code"), max_length=32, blank=True)
+    target_type = models.CharField(_("record type"), max_length=100, blank=True)
+    target_id = models.CharField(_("record"), max_length=64, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        permissions = [("reveal_personal_data", "Can reveal personal data in full")]
+        indexes = [models.Index(fields=["office_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class ApiToken(models.Model):
+    """A person's bearer token for the API; expires, and can be revoked."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.pk}"
+
+
+class IdempotentResponse(models.Model):
+    """The first response to a POST sent with an Idempotency-Key, replayed on repeats."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    method_path = models.CharField(max_length=512)
+    created_at = models.DateTimeField(db_index=True)
+    completed = models.BooleanField(default=False)
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.method_path}"

@@ -1,0 +1,107 @@
+"""Bearer tokens: random, shown once, stored only as a hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from weserve.core import clock
+from weserve.core.audit import log_action
+from weserve.core.models import ApiToken
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a signed-in person, or a paired device of one office."""
+
+    user: Any = None
+    device: Any = None
+    office_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_device(self) -> bool:
+        return self.device is not None
+
+
+# Apps above core register how to resolve their tokens (organisation: devices).
+DeviceResolver = Callable[[str], Any]
+_device_resolvers: list[DeviceResolver] = []
+
+
+def register_device_resolver(resolver: DeviceResolver) -> None:
+    if resolver not in _device_resolvers:
+        _device_resolvers.append(resolver)
+
+
+def resolve_device(raw: str) -> Any:
+    for resolver in _device_resolvers:
+        device = resolver(raw)
+        if device is not None:
+            return device
+    return None
+
+
+@transaction.atomic
+def issue_user_token(user: Any, *, ip: str | None = None) -> str:
+    """A new API token for a person; valid for USER_TOKEN_TTL_HOURS."""
+    raw = new_token()
+    now = clock.now()
+    ApiToken.objects.create(
+        user=user,
+        key_hash=hash_token(raw),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=settings.USER_TOKEN_TTL_HOURS),
+    )
+    log_action("core.token.issued", user=user, ip=ip)
+    return raw
+
+
+def resolve_user_token(raw: str) -> Any:
+    """The user behind a live token, or None (unknown, expired or revoked)."""
+    now = clock.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+@transaction.atomic
+def revoke_user_token(raw: str, *, user: Any) -> bool:
+    count = ApiToken.objects.filter(
+        key_hash=hash_token(raw), user=user, revoked_at__isnull=True
+    ).update(revoked_at=clock.now())
+    if count:
+        log_action("core.token.revoked", user=user)
+    return bool(count)
+
+
+def resolve_bearer(raw: str) -> Principal | None:
+    """A Principal for a bearer token of either kind, or None."""
+    from weserve.core.scoping import visible_office_ids
+
+    user = resolve_user_token(raw)
+    if user is not None:
+        return Principal(user=user, office_ids=visible_office_ids(user))
+    device = resolve_device(raw)
+    if device is not None:
+        return Principal(device=device, office_ids=frozenset({device.office_id}))
+    return None

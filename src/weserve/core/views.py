@@ -1,0 +1,79 @@
+"""Core pages: health, the office switcher, the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from weserve.core.middleware import SESSION_OFFICE_KEY
+from weserve.core.scoping import visible_office_ids
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+async def _channel_round_trip() -> bool:
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    name = await layer.new_channel("healthz.")
+    token = uuid.uuid4().hex
+    await layer.send(name, {"type": "healthz", "token": token})
+    message = await asyncio.wait_for(layer.receive(name), timeout=2)
+    return message.get("token") == token
+
+
+def _channel_layer_ok() -> bool:
+    try:
+        return async_to_sync(_channel_round_trip)()
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the channel layer answer; 503 naming what does not."""
+    checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok()}
+    failing = [name for name, ok in checks.items() if not ok]
+    status = 503 if failing else 200
+    return JsonResponse(
+        {"status": "ok" if not failing else "unavailable", "checks": checks, "failing": failing},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def switch_office(request: HttpRequest) -> HttpResponse:
+    """Choose the office to work in, among those the person may see."""
+    try:
+        office_id = int(request.POST.get("office", ""))
+    except ValueError:
+        office_id = -1
+    if office_id in visible_office_ids(request.user):
+        request.session[SESSION_OFFICE_KEY] = office_id
+    else:
+        from django.contrib import messages
+
+        messages.error(request, _("You cannot work in that office."))
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = "/"
+    return HttpResponseRedirect(target)

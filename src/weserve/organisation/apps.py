@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationConfig(AppConfig):
+    name = "weserve.organisation"
+    label = "organisation"
+    verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from weserve.core.tokens import register_device_resolver
+        from weserve.organisation.devices import resolve_device_token
+
+        register_device_resolver(resolve_device_token)

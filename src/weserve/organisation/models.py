@@ -1,0 +1,462 @@
+"""Offices, sections, the staff directory, counters, the service catalogue, hours, devices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import holidays as holidays_lib
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from weserve.core import clock
+from weserve.core.fields import PhoneNumberField
+
+# The holidays package's subdivision codes for Malaysia's states and federal territories.
+STATE_CHOICES = [
+    ("01", "Johor"),
+    ("02", "Kedah"),
+    ("03", "Kelantan"),
+    ("04", "Melaka"),
+    ("05", "Negeri Sembilan"),
+    ("06", "Pahang"),
+    ("07", "Pulau Pinang"),
+    ("08", "Perak"),
+    ("09", "Perlis"),
+    ("10", "Selangor"),
+    ("11", "Terengganu"),
+    ("12", "Sabah"),
+    ("13", "Sarawak"),
+    ("14", "W.P. Kuala Lumpur"),
+    ("15", "W.P. Labuan"),
+    ("16", "W.P. Putrajaya"),
+]
+
+
+class BilingualName(models.Model):
+    """Names that staff type in both languages; `name` picks the active language."""
+
+    name_ms = models.CharField(_("name (Malay)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "ms").startswith("en"):
+            return self.name_en or self.name_ms
+        return self.name_ms or self.name_en
+
+
+@functools.lru_cache(maxsize=256)
+def _state_holidays(state: str, year: int) -> holidays_lib.HolidayBase:
+    return holidays_lib.Malaysia(subdiv=state, years=year)
+
+
+class OfficeQuerySet(models.QuerySet):
+    def active(self) -> OfficeQuerySet:
+        return self.filter(is_active=True)
+
+
+class Office(BilingualName):
+    """A JKM office: HQ, a state office (JKMN) or a district office (PKMD)."""
+
+    class Kind(models.TextChoices):
+        HQ = "hq", _("Headquarters")
+        STATE = "state", _("State office (JKMN)")
+        DISTRICT = "district", _("District office (PKMD)")
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9][A-Z0-9-]*$",
+                _("Use capital letters, digits and hyphens, e.g. PKMD-PJ."),
+            )
+        ],
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent office"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    address = models.TextField(_("address"), blank=True)
+    state = models.CharField(_("state"), max_length=2, choices=STATE_CHOICES)
+    phone = models.CharField(_("telephone"), max_length=30, blank=True)
+    follows_state_calendar = models.BooleanField(
+        _("closed on the state's weekend and public holidays"), default=True
+    )
+    priority_wait_minutes = models.PositiveSmallIntegerField(
+        _("priority customers go first after (minutes)"),
+        default=5,
+        validators=[MaxValueValidator(120)],
+    )
+    charter_wait_minutes = models.PositiveSmallIntegerField(
+        _("client charter waiting-time target (minutes)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="hq") | Q(parent__isnull=False), name="office_parent_unless_hq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    def is_working_day(self, day: dt.date) -> bool:
+        """A pure rule: the state's calendar, then the office's own additions and removals."""
+        override = next((h for h in self.holiday_overrides() if h.date == day), None)
+        if override is not None:
+            return override.is_open
+        if not self.follows_state_calendar:
+            return True
+        return _state_holidays(self.state, day.year).is_working_day(day)
+
+    def holiday_overrides(self) -> list[OfficeHoliday]:
+        cached = getattr(self, "_holiday_overrides", None)
+        if cached is None:
+            cached = list(self.holidays.all())
+            self._holiday_overrides = cached
+        return cached
+
+    def public_holiday_name(self, day: dt.date) -> str | None:
+        if not self.follows_state_calendar:
+            return None
+        return _state_holidays(self.state, day.year).get(day)
+
+    def is_open(self, at: dt.datetime | None = None) -> bool:
+        """Whether the office serves the public at this instant."""
+        local = clock.to_local(at or clock.now())
+        if not self.is_working_day(local.date()):
+            return False
+        t = local.time()
+        return any(h.covers(t) for h in self.opening_hours.all() if h.weekday == local.weekday())
+
+    def ancestors(self) -> list[Office]:
+        chain: list[Office] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class OpeningHours(models.Model):
+    """One opening period of an office on a weekday; several periods make a day."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="opening_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    # 00:00 as the closing time means midnight at the end of the day.
+    closes = models.TimeField(_("closes"), help_text=_("00:00 means midnight."))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["office", "weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes__gt=models.F("opens")) | Q(closes=dt.time(0, 0)),
+                name="opening_hours_closes_after_opens",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="opening_hours_weekday_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def covers(self, t: dt.time) -> bool:
+        if self.closes == dt.time(0, 0):
+            return t >= self.opens
+        return self.opens <= t < self.closes
+
+
+class OfficeHoliday(models.Model):
+    """A day an office closes although the calendar says open, or opens although closed."""
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField(_("date"))
+    is_open = models.BooleanField(
+        _("open on this day"),
+        default=False,
+        help_text=_("Tick to open on a public holiday; leave unticked to close."),
+    )
+    name = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("office holiday")
+        verbose_name_plural = _("office holidays")
+        ordering = ["office", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "date"], name="office_holiday_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
+class Section(BilingualName):
+    """A section (bahagian) of an office."""
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="sections"
+    )
+    code = models.CharField(_("code"), max_length=32)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["office", "name_ms"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "code"], name="section_unique_code")
+        ]
+
+
+class StaffQuerySet(models.QuerySet):
+    def active(self) -> StaffQuerySet:
+        return self.filter(is_active=True)
+
+    def of_office(self, office: Office) -> StaffQuerySet:
+        return self.filter(Q(home_office=office) | Q(offices=office)).distinct()
+
+
+class StaffMember(models.Model):
+    """A person in the staff directory; signs in through `user` when they have an account."""
+
+    class Presence(models.TextChoices):
+        IN_OFFICE = "in", _("In the office")
+        OUT = "out", _("Out of the office")
+        MEETING = "meeting", _("In a meeting")
+        LEAVE = "leave", _("On leave")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sign-in account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    home_office = models.ForeignKey(
+        Office, verbose_name=_("home office"), on_delete=models.PROTECT, related_name="home_staff"
+    )
+    offices = models.ManyToManyField(
+        Office,
+        verbose_name=_("other offices"),
+        blank=True,
+        related_name="granted_staff",
+        help_text=_("Offices this person also works in."),
+    )
+    extension = models.CharField(
+        _("extension"),
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{2,6}$", _("An extension is 2 to 6 digits."))],
+    )
+    phone = PhoneNumberField(_("telephone"), blank=True)
+    presence = models.CharField(
+        _("presence"), max_length=10, choices=Presence.choices, default=Presence.IN_OFFICE
+    )
+    expected_return = models.DateTimeField(_("expected back"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = StaffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff directory")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self) -> ServiceQuerySet:
+        return self.filter(is_active=True)
+
+    def offered_at(self, office: Office) -> ServiceQuerySet:
+        return self.filter(is_active=True, offices=office)
+
+
+class Service(BilingualName):
+    """A counter service of the catalogue (an aid scheme, OKU registration, enquiries...)."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9-]+$", _("Use capital letters, digits, hyphens."))],
+    )
+    # One letter per service across the catalogue, so it is unique within every office too.
+    prefix = models.CharField(
+        _("ticket prefix"),
+        max_length=1,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]$", _("One capital letter, A to Z."))],
+    )
+    description_ms = models.TextField(_("description (Malay)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    typical_minutes = models.PositiveSmallIntegerField(
+        _("typical service time (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    offices = models.ManyToManyField(
+        Office, verbose_name=_("offered at"), blank=True, related_name="services"
+    )
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["prefix"]
+
+
+class CounterQuerySet(models.QuerySet):
+    def active(self) -> CounterQuerySet:
+        return self.filter(is_active=True)
+
+
+class Counter(models.Model):
+    """A service counter of an office; the priority kind is the OKU/warga emas counter."""
+
+    class Kind(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        PRIORITY = "priority", _("Priority (OKU / senior citizens)")
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="counters"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NORMAL)
+    services = models.ManyToManyField(Service, verbose_name=_("services"), related_name="counters")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = CounterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+        ordering = ["office", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "number"], name="counter_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return str(_("Counter {number}").format(number=self.number))
+
+
+class Device(models.Model):
+    """A kiosk, display, rating tablet or telephone exchange, tied to one office."""
+
+    class Kind(models.TextChoices):
+        KIOSK = "kiosk", _("Ticket kiosk")
+        DISPLAY = "display", _("Display board")
+        RATING = "rating", _("Counter rating tablet")
+        EXCHANGE = "exchange", _("Telephone exchange")
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="devices"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    counter = models.ForeignKey(
+        Counter,
+        verbose_name=_("counter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("Rating tablets only: the counter they stand at."),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        ordering = ["office", "kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="rating", counter__isnull=False)
+                | (~Q(kind="rating") & Q(counter__isnull=True)),
+                name="device_counter_only_for_rating",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class PairingCode(models.Model):
+    """A short one-time code that pairs a kiosk, display or rating browser with a device."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="pairing_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pairing code")
+        verbose_name_plural = _("pairing codes")
+
+    def __str__(self) -> str:
+        return f"{self.device} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,19 @@
+"""Every URL of WeServe. Apps own their patterns; the API composes the apps' routers."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from weserve.api import api
+
+admin.site.site_header = "WeServe"
+admin.site.site_title = "WeServe"
+
+urlpatterns = [
+    path("", include("weserve.core.urls")),
+    path("", include("weserve.organisation.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,63 @@
+"""Shared fixtures: an office tree (HQ > two states > districts) and a user per role."""
+
+from __future__ import annotations
+
+import os
+
+from cryptography.fernet import Fernet
+
+# The suite never touches var/: it brings its own data key.
+os.environ.setdefault("WESERVE_DATA_KEY", Fernet.generate_key().decode())
+
+import pytest  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from tests.factories import OfficeTree, build_office_tree, make_user  # noqa: E402
+from weserve.core.roles import Role  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests render templates without a collected manifest, and hash passwords cheaply.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def tree(db: None) -> OfficeTree:
+    return build_office_tree()
+
+
+@pytest.fixture
+def users(tree: OfficeTree) -> dict[str, object]:
+    """One user per role at PKMD-PJ, a head at JKMN-SGR, an HQ admin, a PKMD-JB clerk."""
+    pj = tree.pj
+    return {
+        "admin": make_user("admin", pj, Role.ADMIN),
+        "penyelia": make_user("penyelia", pj, Role.SUPERVISOR),
+        "petugas": make_user("petugas1", pj, Role.COUNTER_STAFF),
+        "telefonis": make_user("telefonis", pj, Role.OPERATOR),
+        "pegawai": make_user("pegawai1", pj, Role.OFFICER),
+        "aduan": make_user("pegawai.aduan", pj, Role.COMPLAINT_OFFICER),
+        "ketua": make_user("ketua.jkmn", tree.sgr, Role.HEAD),
+        "hq_admin": make_user("hq.admin", tree.hq, Role.ADMIN),
+        "jb_petugas": make_user("petugas.jb", tree.jb, Role.COUNTER_STAFF),
+        "jb_penyelia": make_user("penyelia.jb", tree.jb, Role.SUPERVISOR),
+    }
+
+
+@pytest.fixture
+def client_for(users: dict[str, object]):
+    """A signed-in test client for a user key of `users`."""
+
+    def make(key: str) -> Client:
+        client = Client()
+        client.force_login(users[key])
+        return client
+
+    return make
