@@ -78,6 +78,7 @@ CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if PUBLIC_URL.startswith("http") else []
 INSTALLED_APPS = [
     "weserve.core",
     "weserve.organisation",
+    "weserve.queueing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -283,8 +284,12 @@ MEDIA_ROOT = VAR_DIR / "media"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("WESERVE_LOG_LEVEL", "WARNING")},
+    # The background worker says when it starts and stops; with a handler here, Huey adds
+    # none of its own, so its lines are not printed twice.
+    "loggers": {"huey": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

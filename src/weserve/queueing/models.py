@@ -1,0 +1,275 @@
+"""Tickets, their daily numbering, counter sessions, and the records reports read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from weserve.core import clock
+from weserve.organisation.models import Counter, Office, Service
+
+
+class DailySequence(models.Model):
+    """The last number issued per office, series (prefix letter) and business day."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT)
+    series = models.CharField(max_length=1)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "series", "day"], name="daily_sequence_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.series} {self.day}: {self.last}"
+
+
+class Priority(models.TextChoices):
+    NONE = "none", _("None")
+    OKU = "oku", _("Person with disabilities (OKU)")
+    ELDERLY = "elderly", _("Senior citizen (60+)")
+    PREGNANT = "pregnant", _("Pregnant")
+
+
+class TicketStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CALLED = "called", _("Called")
+    SERVING = "serving", _("Being served")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("Did not come")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_STATUSES = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+class TicketQuerySet(models.QuerySet):
+    def for_office(self, office: Office) -> TicketQuerySet:
+        return self.filter(office=office)
+
+    def waiting(self) -> TicketQuerySet:
+        return self.filter(status=TicketStatus.WAITING)
+
+    def active(self) -> TicketQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def today(self, office: Office) -> TicketQuerySet:
+        return self.filter(office=office, day=clock.business_day())
+
+
+class Ticket(models.Model):
+    """A customer's place in the queue, from the kiosk to the end of service."""
+
+    public_id = models.CharField(max_length=43, unique=True, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="tickets")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tickets")
+    # The series and number never change, even when a transfer changes the service.
+    series = models.CharField(max_length=1)
+    day = models.DateField(_("business day"))
+    seq = models.PositiveIntegerField()
+    number = models.CharField(_("number"), max_length=8)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NONE
+    )
+    language = models.CharField(max_length=5, default="ms")
+    status = models.CharField(
+        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    # The time the queue orders by: the issue time, kept across transfers.
+    queued_at = models.DateTimeField()
+    called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    started_at = models.DateTimeField(_("service started"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
+    counter = models.ForeignKey(
+        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    # A transfer to a named counter: only that counter may call the ticket.
+    target_counter = models.ForeignKey(
+        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    served_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.CharField(max_length=200, blank=True)
+    recalls = models.PositiveSmallIntegerField(default=0)
+    transfers = models.PositiveSmallIntegerField(default=0)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "series", "day", "seq"], name="ticket_unique_number"
+            ),
+            # One called-or-serving ticket per counter, whatever the concurrency.
+            models.UniqueConstraint(
+                fields=["counter"],
+                condition=Q(status__in=["called", "serving"]),
+                name="ticket_one_active_per_counter",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["waiting", "called", "serving", "completed", "no_show", "cancelled"]
+                ),
+                name="ticket_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["called", "serving"]) | Q(counter__isnull=False),
+                name="ticket_active_has_counter",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["office", "status", "queued_at"], name="ticket_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_priority(self) -> bool:
+        return self.priority != Priority.NONE
+
+    def waited(self, at: dt.datetime | None = None) -> dt.timedelta:
+        """How long the customer has waited (until called, or until now)."""
+        end = self.called_at if self.called_at and self.status != TicketStatus.WAITING else None
+        return (end or at or clock.now()) - self.queued_at
+
+
+class TicketEvent(models.Model):
+    """Every step of a ticket, with the counter and staff member: what reports read."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        CALLED = "called", _("Called")
+        RECALLED = "recalled", _("Called again")
+        STARTED = "started", _("Service started")
+        NO_SHOW = "no_show", _("Did not come")
+        REINSTATED = "reinstated", _("Reinstated")
+        TRANSFERRED = "transferred", _("Transferred")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField()
+    counter = models.ForeignKey(Counter, null=True, blank=True, on_delete=models.PROTECT)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.at:%H:%M:%S}"
+
+
+class CounterSession(models.Model):
+    """A staff member's stint at a counter, from open to close, with its pauses."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counter_sessions"
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["counter"],
+                condition=Q(closed_at__isnull=True),
+                name="counter_one_open_session",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(closed_at__isnull=True),
+                name="user_one_open_session",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counter} {self.user} {self.opened_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.closed_at is None and self.paused_at is not None
+
+
+class CounterSessionEvent(models.Model):
+    """Opened, paused, resumed, closed: by whom and when (attendance reads this)."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        PAUSED = "paused", _("Paused")
+        RESUMED = "resumed", _("Resumed")
+        CLOSED = "closed", _("Closed")
+
+    session = models.ForeignKey(CounterSession, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.kind} {self.at:%H:%M}"
+
+
+class StreamSequence(models.Model):
+    """The last event number per office and live stream (display, counters, operator)."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT)
+    stream = models.CharField(max_length=40)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "stream"], name="stream_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.stream}: {self.last}"

@@ -1,0 +1,603 @@
+"""Every state change of the queue: one function per use case, one transaction each.
+
+The routing rules of `call_next` are documented in docs/queueing.md; the property tests
+in tests/queueing/test_routing_properties.py drive this code against the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from weserve.core import clock
+from weserve.core.audit import log_action
+from weserve.core.errors import DomainError
+from weserve.organisation.models import Counter, Office, Service
+from weserve.queueing import events
+from weserve.queueing.models import (
+    ACTIVE_STATUSES,
+    CounterSession,
+    CounterSessionEvent,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
+
+# A customer marked as not having come may be reinstated within this time.
+REINSTATE_MINUTES = 30
+
+_NEXT_NUMBER_SQL = """
+INSERT INTO queueing_dailysequence (office_id, series, day, last) VALUES (%s, %s, %s, 1)
+ON CONFLICT (office_id, series, day)
+DO UPDATE SET last = queueing_dailysequence.last + 1
+RETURNING last
+"""
+
+
+def format_number(series: str, seq: int) -> str:
+    return f"{series}{seq:03d}"
+
+
+def new_public_id() -> str:
+    """An unguessable id for the mobile ticket page: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+def _next_number(office_id: int, series: str, day: dt.date) -> int:
+    # One atomic upsert: the first ticket of a day creates the row, later ones bump it.
+    # The row stays locked until commit, so numbers are unique and, since a failed issue
+    # rolls the bump back, gapless.
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, [office_id, series, day])
+        return int(cursor.fetchone()[0])
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    at: dt.datetime,
+    user: Any = None,
+    counter: Counter | None = None,
+    **data: Any,
+) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        at=at,
+        counter=counter,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        data=data,
+    )
+
+
+def _counter_payload(counter: Counter | None) -> dict[str, Any] | None:
+    if counter is None:
+        return None
+    return {"id": counter.pk, "number": counter.number, "name": counter.name}
+
+
+def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> None:
+    payload = {
+        "ticket": {
+            "id": ticket.public_id,
+            "number": ticket.number,
+            "service": ticket.service.code,
+            "priority": ticket.priority,
+            "status": ticket.status,
+            "counter": _counter_payload(ticket.counter),
+        },
+        **extra,
+    }
+    events.publish(ticket.office_id, events.DISPLAY, type_, **payload)
+    events.publish(ticket.office_id, events.COUNTERS, type_, **payload)
+
+
+# --- Issue --------------------------------------------------------------------------------
+
+
+def serving_counters(office: Office, service: Service) -> list[Counter]:
+    return list(
+        Counter.objects.filter(office=office, is_active=True, services=service).order_by("number")
+    )
+
+
+def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> None:
+    """409 reasons a ticket cannot be issued now; nothing is written."""
+    if not office.is_active or not office.is_open(at):
+        raise DomainError("office_closed", _("The office is closed now. No ticket was issued."))
+    if not service.is_active or not service.offices.filter(pk=office.pk).exists():
+        raise DomainError(
+            "service_not_offered", _("This service is not offered at this office today.")
+        )
+    if not Counter.objects.filter(office=office, is_active=True, services=service).exists():
+        raise DomainError(
+            "no_counter_for_service", _("No counter of this office serves this service.")
+        )
+
+
+@transaction.atomic
+def issue_ticket(
+    office: Office,
+    service: Service,
+    *,
+    priority: str = Priority.NONE,
+    language: str = "ms",
+    device: Any = None,
+    user: Any = None,
+) -> Ticket:
+    """A new waiting ticket with the next number of its series for today."""
+    if priority not in Priority.values:
+        raise DomainError("invalid_priority", _("Unknown priority."), status=422)
+    now = clock.now()
+    check_can_issue(office, service, at=now)
+    day = clock.business_day(now)
+    seq = _next_number(office.pk, service.prefix, day)
+    ticket = Ticket.objects.create(
+        public_id=new_public_id(),
+        office=office,
+        service=service,
+        series=service.prefix,
+        day=day,
+        seq=seq,
+        number=format_number(service.prefix, seq),
+        priority=priority,
+        language=language if language in ("ms", "en") else "ms",
+        status=TicketStatus.WAITING,
+        issued_at=now,
+        queued_at=now,
+    )
+    _event(ticket, TicketEvent.Kind.ISSUED, at=now, user=user, device=getattr(device, "pk", None))
+    log_action(
+        "queueing.ticket.issued",
+        user=user,
+        office=office,
+        target=ticket,
+        actor=getattr(device, "name", ""),
+        data={"number": ticket.number, "service": service.code, "priority": priority},
+    )
+    _publish_ticket(ticket, "issued")
+    return ticket
+
+
+# --- Counter sessions -----------------------------------------------------------------------
+
+
+def open_session(counter: Counter) -> CounterSession | None:
+    return CounterSession.objects.filter(counter=counter, closed_at__isnull=True).first()
+
+
+def _session_event(
+    session: CounterSession, kind: str, *, at: dt.datetime, user: Any, reason: str = ""
+) -> None:
+    CounterSessionEvent.objects.create(session=session, kind=kind, at=at, user=user, reason=reason)
+
+
+def _publish_counter(counter: Counter, type_: str, **extra: Any) -> None:
+    events.publish(
+        counter.office_id, events.COUNTERS, type_, counter=_counter_payload(counter), **extra
+    )
+    events.publish(
+        counter.office_id, events.DISPLAY, type_, counter=_counter_payload(counter), **extra
+    )
+
+
+@transaction.atomic
+def open_counter(counter: Counter, *, acting_user: Any) -> CounterSession:
+    """Open a counter for a staff member; they are then "at counter N"."""
+    if not counter.is_active:
+        raise DomainError("counter_inactive", _("This counter is not in use."))
+    now = clock.now()
+    current = open_session(counter)
+    if current is not None:
+        if current.user_id == acting_user.pk:
+            return current
+        raise DomainError(
+            "counter_in_use",
+            _("This counter is already open for {name}.").format(
+                name=current.user.get_full_name() or current.user.get_username()
+            ),
+        )
+    elsewhere = CounterSession.objects.filter(user=acting_user, closed_at__isnull=True).first()
+    if elsewhere is not None:
+        raise DomainError(
+            "already_at_counter",
+            _("You are still at counter {number}. Close it first.").format(
+                number=elsewhere.counter.number
+            ),
+        )
+    try:
+        with transaction.atomic():
+            session = CounterSession.objects.create(
+                counter=counter, user=acting_user, opened_at=now
+            )
+    except IntegrityError as exc:
+        raise DomainError(
+            "counter_in_use", _("This counter was just opened by someone else.")
+        ) from exc
+    _session_event(session, CounterSessionEvent.Kind.OPENED, at=now, user=acting_user)
+    log_action("queueing.counter.opened", user=acting_user, office=counter.office, target=counter)
+    _publish_counter(counter, "counter_opened")
+    return session
+
+
+def _require_session(counter: Counter) -> CounterSession:
+    session = open_session(counter)
+    if session is None:
+        raise DomainError("counter_closed", _("Open the counter first."))
+    return session
+
+
+@transaction.atomic
+def pause_counter(counter: Counter, *, acting_user: Any, reason: str = "") -> CounterSession:
+    session = _require_session(counter)
+    if session.paused_at is not None:
+        return session
+    if Ticket.objects.filter(counter=counter, status__in=ACTIVE_STATUSES).exists():
+        raise DomainError("counter_busy", _("Finish the current customer first."))
+    now = clock.now()
+    session.paused_at = now
+    session.pause_reason = reason[:100]
+    session.save(update_fields=["paused_at", "pause_reason"])
+    _session_event(
+        session, CounterSessionEvent.Kind.PAUSED, at=now, user=acting_user, reason=reason[:100]
+    )
+    log_action(
+        "queueing.counter.paused",
+        user=acting_user,
+        office=counter.office,
+        target=counter,
+        data={"reason": reason[:100]},
+    )
+    _publish_counter(counter, "counter_paused")
+    return session
+
+
+@transaction.atomic
+def resume_counter(counter: Counter, *, acting_user: Any) -> CounterSession:
+    session = _require_session(counter)
+    if session.paused_at is None:
+        return session
+    now = clock.now()
+    session.paused_at = None
+    session.pause_reason = ""
+    session.save(update_fields=["paused_at", "pause_reason"])
+    _session_event(session, CounterSessionEvent.Kind.RESUMED, at=now, user=acting_user)
+    log_action("queueing.counter.resumed", user=acting_user, office=counter.office, target=counter)
+    _publish_counter(counter, "counter_resumed")
+    return session
+
+
+@transaction.atomic
+def close_counter(counter: Counter, *, acting_user: Any) -> CounterSession | None:
+    session = open_session(counter)
+    if session is None:
+        return None
+    if Ticket.objects.filter(counter=counter, status__in=ACTIVE_STATUSES).exists():
+        raise DomainError("counter_busy", _("Finish or transfer the current customer first."))
+    now = clock.now()
+    session.closed_at = now
+    session.closed_by = acting_user
+    session.paused_at = None
+    session.save(update_fields=["closed_at", "closed_by", "paused_at"])
+    _session_event(session, CounterSessionEvent.Kind.CLOSED, at=now, user=acting_user)
+    log_action("queueing.counter.closed", user=acting_user, office=counter.office, target=counter)
+    _publish_counter(counter, "counter_closed")
+    return session
+
+
+# --- Calling --------------------------------------------------------------------------------
+
+
+def candidates(counter: Counter, *, at: dt.datetime) -> Any:
+    """Waiting tickets this counter may call, best first (the rules of docs/queueing.md)."""
+    office = counter.office
+    service_ids = list(counter.services.values_list("pk", flat=True))
+    eligible = Q(target_counter=counter) | Q(
+        target_counter__isnull=True, service_id__in=service_ids
+    )
+    is_priority = ~Q(priority=Priority.NONE)
+    if counter.kind == Counter.Kind.PRIORITY:
+        lane = Case(When(is_priority, then=Value(0)), default=Value(1), output_field=IntegerField())
+    else:
+        overdue = at - dt.timedelta(minutes=office.priority_wait_minutes)
+        lane = Case(
+            When(is_priority & Q(queued_at__lte=overdue), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+    named = Case(
+        When(target_counter=counter, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return (
+        Ticket.objects.filter(office=office, status=TicketStatus.WAITING)
+        .filter(eligible)
+        .annotate(named_first=named, lane=lane)
+        .order_by("named_first", "lane", "queued_at", "id")
+    )
+
+
+def _claim(counter: Counter, *, now: dt.datetime, user: Any) -> Ticket | None:
+    """Claim the best waiting ticket so that no other counter can claim it too."""
+    qs = candidates(counter, at=now)
+    if connection.vendor == "postgresql":
+        # Concurrent counters skip each other's locked rows instead of queueing on them.
+        ticket = qs.select_for_update(skip_locked=True, of=("self",)).first()
+        if ticket is None:
+            return None
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=TicketStatus.CALLED, counter=counter, called_at=now, served_by=user
+        )
+        return Ticket.objects.select_related("service", "counter").get(pk=ticket.pk)
+    # SQLite has one writer at a time; the conditional update still guards the claim.
+    for pk in qs.values_list("pk", flat=True)[:20]:
+        taken = Ticket.objects.filter(pk=pk, status=TicketStatus.WAITING).update(
+            status=TicketStatus.CALLED, counter=counter, called_at=now, served_by=user
+        )
+        if taken == 1:
+            return Ticket.objects.select_related("service", "counter").get(pk=pk)
+    return None
+
+
+@transaction.atomic
+def call_next(counter: Counter, *, acting_user: Any) -> Ticket | None:
+    """Call the next customer to this counter; None when nobody waits for it."""
+    session = _require_session(counter)
+    if session.paused_at is not None:
+        raise DomainError("counter_paused", _("The counter is paused. Resume it first."))
+    if not counter.services.exists():
+        raise DomainError("counter_serves_nothing", _("This counter serves no service."))
+    if Ticket.objects.filter(counter=counter, status__in=ACTIVE_STATUSES).exists():
+        raise DomainError("counter_busy", _("Finish the current customer first."))
+    now = clock.now()
+    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            ticket = _claim(counter, now=now, user=user)
+    except IntegrityError as exc:
+        # Another request of the same counter called someone a moment ago.
+        raise DomainError("counter_busy", _("Finish the current customer first.")) from exc
+    if ticket is None:
+        return None
+    _event(ticket, TicketEvent.Kind.CALLED, at=now, user=user, counter=counter)
+    log_action(
+        "queueing.ticket.called",
+        user=user,
+        office=counter.office,
+        target=ticket,
+        data={"number": ticket.number, "counter": counter.number},
+    )
+    _publish_ticket(ticket, "called")
+    return ticket
+
+
+def _require_status(ticket: Ticket, *allowed: str) -> None:
+    if ticket.status not in allowed:
+        raise DomainError(
+            "ticket_not_" + allowed[0],
+            _("Ticket {number} is {status} now.").format(
+                number=ticket.number, status=ticket.get_status_display().lower()
+            ),
+        )
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    """The ticket re-read under a row lock, so two actions on it run one after another."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("service", "counter", "office")
+        .get(pk=ticket.pk)
+    )
+
+
+@transaction.atomic
+def recall(ticket: Ticket, *, acting_user: Any) -> Ticket:
+    """Announce the called ticket again."""
+    ticket = _locked(ticket)
+    _require_status(ticket, TicketStatus.CALLED)
+    now = clock.now()
+    ticket.recalls += 1
+    ticket.save(update_fields=["recalls"])
+    _event(ticket, TicketEvent.Kind.RECALLED, at=now, user=acting_user, counter=ticket.counter)
+    log_action(
+        "queueing.ticket.recalled",
+        user=acting_user,
+        office=ticket.office,
+        target=ticket,
+        data={"number": ticket.number, "recalls": ticket.recalls},
+    )
+    _publish_ticket(ticket, "recalled")
+    return ticket
+
+
+@transaction.atomic
+def start_service(ticket: Ticket, *, acting_user: Any) -> Ticket:
+    """The customer came to the counter: service starts."""
+    ticket = _locked(ticket)
+    _require_status(ticket, TicketStatus.CALLED)
+    now = clock.now()
+    ticket.status = TicketStatus.SERVING
+    ticket.started_at = now
+    ticket.save(update_fields=["status", "started_at"])
+    _event(ticket, TicketEvent.Kind.STARTED, at=now, user=acting_user, counter=ticket.counter)
+    log_action(
+        "queueing.ticket.started",
+        user=acting_user,
+        office=ticket.office,
+        target=ticket,
+        data={"number": ticket.number},
+    )
+    _publish_ticket(ticket, "started")
+    return ticket
+
+
+@transaction.atomic
+def mark_no_show(ticket: Ticket, *, acting_user: Any) -> Ticket:
+    """The customer did not come after being called again; they may be reinstated."""
+    ticket = _locked(ticket)
+    _require_status(ticket, TicketStatus.CALLED)
+    if ticket.recalls < 1:
+        raise DomainError("recall_first", _("Call the customer again before marking a no-show."))
+    now = clock.now()
+    counter = ticket.counter
+    ticket.status = TicketStatus.NO_SHOW
+    ticket.no_show_at = now
+    ticket.save(update_fields=["status", "no_show_at"])
+    _event(ticket, TicketEvent.Kind.NO_SHOW, at=now, user=acting_user, counter=counter)
+    log_action(
+        "queueing.ticket.no_show",
+        user=acting_user,
+        office=ticket.office,
+        target=ticket,
+        data={"number": ticket.number},
+    )
+    _publish_ticket(ticket, "no_show")
+    return ticket
+
+
+@transaction.atomic
+def reinstate(ticket: Ticket, *, acting_user: Any) -> Ticket:
+    """A customer who missed the call comes back in time: near the front again.
+
+    The ticket keeps its original queue time, which is earlier than everyone who came
+    after it, so it goes back near the front rather than to the end.
+    """
+    ticket = _locked(ticket)
+    _require_status(ticket, TicketStatus.NO_SHOW)
+    now = clock.now()
+    if ticket.no_show_at and now - ticket.no_show_at > dt.timedelta(minutes=REINSTATE_MINUTES):
+        raise DomainError(
+            "reinstate_expired",
+            _("Too late to reinstate: more than {minutes} minutes have passed.").format(
+                minutes=REINSTATE_MINUTES
+            ),
+        )
+    ticket.status = TicketStatus.WAITING
+    ticket.counter = None
+    ticket.target_counter = None
+    ticket.save(update_fields=["status", "counter", "target_counter"])
+    _event(ticket, TicketEvent.Kind.REINSTATED, at=now, user=acting_user)
+    log_action(
+        "queueing.ticket.reinstated",
+        user=acting_user,
+        office=ticket.office,
+        target=ticket,
+        data={"number": ticket.number},
+    )
+    _publish_ticket(ticket, "reinstated")
+    return ticket
+
+
+@transaction.atomic
+def transfer(
+    ticket: Ticket,
+    *,
+    acting_user: Any,
+    to_service: Service | None = None,
+    to_counter: Counter | None = None,
+) -> Ticket:
+    """Send the same ticket on: back to waiting under another service or for a named
+    counter, keeping its original queue time."""
+    if (to_service is None) == (to_counter is None):
+        raise DomainError("invalid_transfer", _("Choose a service or a counter."), status=422)
+    ticket = _locked(ticket)
+    _require_status(ticket, TicketStatus.CALLED, TicketStatus.SERVING)
+    now = clock.now()
+    from_counter = ticket.counter
+    data: dict[str, Any] = {
+        "number": ticket.number,
+        "from_service": ticket.service.code,
+        "from_counter": from_counter.number if from_counter else None,
+    }
+    if to_service is not None:
+        if not to_service.is_active or not to_service.offices.filter(pk=ticket.office_id).exists():
+            raise DomainError(
+                "service_not_offered", _("This service is not offered at this office.")
+            )
+        if not serving_counters(ticket.office, to_service):
+            raise DomainError(
+                "no_counter_for_service", _("No counter of this office serves this service.")
+            )
+        ticket.service = to_service
+        ticket.target_counter = None
+        data["to_service"] = to_service.code
+    elif to_counter is not None:
+        if to_counter.office_id != ticket.office_id or not to_counter.is_active:
+            raise DomainError("counter_not_found", _("No such counter in this office."), status=404)
+        if from_counter is not None and to_counter.pk == from_counter.pk:
+            raise DomainError("same_counter", _("The ticket is already at this counter."))
+        ticket.target_counter = to_counter
+        data["to_counter"] = to_counter.number
+    ticket.status = TicketStatus.WAITING
+    ticket.counter = None
+    ticket.transfers += 1
+    ticket.save(update_fields=["service", "target_counter", "status", "counter", "transfers"])
+    _event(
+        ticket, TicketEvent.Kind.TRANSFERRED, at=now, user=acting_user, counter=from_counter, **data
+    )
+    log_action(
+        "queueing.ticket.transferred",
+        user=acting_user,
+        office=ticket.office,
+        target=ticket,
+        data=data,
+    )
+    _publish_ticket(ticket, "transferred", from_counter=_counter_payload(from_counter))
+    return ticket
+
+
+@transaction.atomic
+def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
+    """Service done."""
+    ticket = _locked(ticket)
+    _require_status(ticket, TicketStatus.SERVING, TicketStatus.CALLED)
+    now = clock.now()
+    counter = ticket.counter
+    ticket.status = TicketStatus.COMPLETED
+    ticket.started_at = ticket.started_at or now
+    ticket.completed_at = now
+    ticket.outcome = outcome[:200]
+    ticket.save(update_fields=["status", "started_at", "completed_at", "outcome"])
+    _event(
+        ticket,
+        TicketEvent.Kind.COMPLETED,
+        at=now,
+        user=acting_user,
+        counter=counter,
+        outcome=outcome[:200],
+    )
+    log_action(
+        "queueing.ticket.completed",
+        user=acting_user,
+        office=ticket.office,
+        target=ticket,
+        data={"number": ticket.number, "outcome": outcome[:200]},
+    )
+    _publish_ticket(ticket, "completed", from_counter=_counter_payload(counter))
+    return ticket
+
+
+@transaction.atomic
+def cancel(ticket: Ticket, *, acting_user: Any, reason: str = "") -> Ticket:
+    """A waiting customer leaves before being called."""
+    ticket = _locked(ticket)
+    _require_status(ticket, TicketStatus.WAITING)
+    now = clock.now()
+    ticket.status = TicketStatus.CANCELLED
+    ticket.save(update_fields=["status"])
+    _event(ticket, TicketEvent.Kind.CANCELLED, at=now, user=acting_user, reason=reason[:200])
+    log_action(
+        "queueing.ticket.cancelled",
+        user=acting_user,
+        office=ticket.office,
+        target=ticket,
+        data={"number": ticket.number},
+    )
+    _publish_ticket(ticket, "cancelled")
+    return ticket
