@@ -12,6 +12,7 @@ admin.site.site_title = "WeServe"
 urlpatterns = [
     path("", include("weserve.core.urls")),
     path("", include("weserve.organisation.urls")),
+    path("", include("weserve.queueing.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

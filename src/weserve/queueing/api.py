@@ -1,0 +1,341 @@
+"""The queue's API: the external contract kiosks, displays and other systems rely on.
+
+Paths and field names are fixed by the queue-management issue; keep them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from weserve.core.api import principal
+from weserve.core.errors import DomainError
+from weserve.organisation.models import Counter, Device, Office, Service
+from weserve.queueing import services
+from weserve.queueing.access import (
+    require_counter_operator,
+    require_device_kind,
+    require_office,
+    require_staff,
+)
+from weserve.queueing.models import Ticket
+from weserve.queueing.selectors import counters_with_state, display_snapshot, people_ahead
+from weserve.queueing.selectors import wait_estimate as _wait
+
+router = Router(tags=["queue"])
+
+
+class CounterRef(Schema):
+    id: int
+    number: int
+    name: str
+
+
+class TicketOut(Schema):
+    id: str = Field(description="Opaque public id (at least 128 bits), used in /t/{id}")
+    number: str
+    service: str
+    priority: str
+    status: str
+    position: int | None = Field(description="People ahead in the queue; null once called")
+    counter: CounterRef | None
+    issued_at: dt.datetime
+    called_at: dt.datetime | None
+    estimated_wait_minutes: int | None
+
+
+class IssuedTicketOut(Schema):
+    id: str
+    number: str
+    service: str
+    priority: str
+    status: str
+    position: int | None
+    estimated_wait_minutes: int | None
+    issued_at: dt.datetime
+    status_url: str
+
+
+class TicketIn(Schema):
+    service: str = Field(min_length=1, max_length=20)
+    priority: Literal["none", "oku", "elderly", "pregnant"] = "none"
+    language: Literal["ms", "en"] = "ms"
+
+
+class CounterOut(Schema):
+    id: int
+    number: int
+    name: str
+    kind: Literal["normal", "priority"]
+    services: list[str]
+    state: Literal["closed", "idle", "calling", "serving", "paused"]
+
+
+class CompleteIn(Schema):
+    outcome: str = Field(default="", max_length=200)
+
+
+class TransferIn(Schema):
+    service: str | None = None
+    counter: int | None = Field(default=None, description="Counter id of the same office")
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+
+
+def _counter_ref(counter: Counter | None) -> dict[str, Any] | None:
+    if counter is None:
+        return None
+    return {"id": counter.pk, "number": counter.number, "name": counter.name}
+
+
+def status_url(ticket: Ticket) -> str:
+    return settings.PUBLIC_URL + reverse("ticket_status", args=[ticket.public_id])
+
+
+def ticket_out(ticket: Ticket) -> dict[str, Any]:
+    ahead = people_ahead(ticket)
+    return {
+        "id": ticket.public_id,
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "position": ahead,
+        "counter": _counter_ref(ticket.counter),
+        "issued_at": ticket.issued_at,
+        "called_at": ticket.called_at,
+        "estimated_wait_minutes": _wait(ticket, ahead),
+    }
+
+
+def _office(request: HttpRequest, code: str) -> Office:
+    caller = principal(request)
+    office = Office.objects.prefetch_related("opening_hours", "holidays").filter(code=code).first()
+    if office is None:
+        raise Http404
+    require_office(caller, office)
+    return office
+
+
+def _ticket(public_id: str) -> Ticket:
+    ticket = (
+        Ticket.objects.select_related("service", "counter", "office")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _staff_ticket(request: HttpRequest, public_id: str) -> tuple[Ticket, Any]:
+    """A ticket a counter action is allowed on, and the person acting."""
+    caller = principal(request)
+    ticket = _ticket(public_id)
+    require_office(caller, ticket.office)
+    user = require_staff(caller)
+    if ticket.counter is not None:
+        require_counter_operator(caller, ticket.counter)
+    return ticket, user
+
+
+def _counter(request: HttpRequest, counter_id: int) -> Counter:
+    counter = Counter.objects.select_related("office").filter(pk=counter_id, is_active=True).first()
+    if counter is None:
+        raise Http404
+    require_office(principal(request), counter.office)
+    return counter
+
+
+@router.post(
+    "/offices/{office_code}/tickets",
+    response={201: IssuedTicketOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> Any:
+    """Issue a ticket (kiosk devices and staff of the office)."""
+    caller = principal(request)
+    office = _office(request, office_code)
+    require_device_kind(caller, Device.Kind.KIOSK)
+    if caller.user is not None:
+        require_staff(caller)
+    service = Service.objects.filter(code=payload.service, is_active=True).first()
+    if service is None:
+        raise Http404
+    ticket = services.issue_ticket(
+        office,
+        service,
+        priority=payload.priority,
+        language=payload.language,
+        device=caller.device,
+        user=caller.user,
+    )
+    data = ticket_out(ticket)
+    return Status(
+        201,
+        {
+            "id": data["id"],
+            "number": data["number"],
+            "service": data["service"],
+            "priority": data["priority"],
+            "status": data["status"],
+            "position": data["position"],
+            "estimated_wait_minutes": data["estimated_wait_minutes"],
+            "issued_at": data["issued_at"],
+            "status_url": status_url(ticket),
+        },
+    )
+
+
+@router.get("/tickets/{ticket_id}", auth=None, response={200: TicketOut, 404: ErrorOut})
+def get_ticket(request: HttpRequest, ticket_id: str) -> Any:
+    """A ticket's public status (no personal data; the id is the secret)."""
+    return ticket_out(_ticket(ticket_id))
+
+
+@router.get("/offices/{office_code}/counters", response=list[CounterOut])
+def list_counters(request: HttpRequest, office_code: str) -> list[dict[str, Any]]:
+    """The office's counters, the services each serves, and their live state."""
+    office = _office(request, office_code)
+    require_device_kind(principal(request), Device.Kind.DISPLAY, Device.Kind.KIOSK)
+    return [
+        {
+            "id": row["counter"].pk,
+            "number": row["counter"].number,
+            "name": row["counter"].name,
+            "kind": row["counter"].kind,
+            "services": [s.code for s in row["counter"].services.all()],
+            "state": row["state"],
+        }
+        for row in counters_with_state(office)
+    ]
+
+
+@router.post("/counters/{counter_id}/open", response={200: CounterOut, 409: ErrorOut})
+def open_counter(request: HttpRequest, counter_id: int) -> dict[str, Any]:
+    counter = _counter(request, counter_id)
+    user = require_counter_operator(principal(request), counter, opening=True)
+    services.open_counter(counter, acting_user=user)
+    return _counter_out(counter)
+
+
+@router.post("/counters/{counter_id}/close", response={200: CounterOut, 409: ErrorOut})
+def close_counter(request: HttpRequest, counter_id: int) -> dict[str, Any]:
+    counter = _counter(request, counter_id)
+    user = require_counter_operator(principal(request), counter)
+    services.close_counter(counter, acting_user=user)
+    return _counter_out(counter)
+
+
+@router.post("/counters/{counter_id}/pause", response={200: CounterOut, 409: ErrorOut})
+def pause_counter(request: HttpRequest, counter_id: int) -> dict[str, Any]:
+    counter = _counter(request, counter_id)
+    user = require_counter_operator(principal(request), counter)
+    services.pause_counter(counter, acting_user=user)
+    return _counter_out(counter)
+
+
+@router.post("/counters/{counter_id}/resume", response={200: CounterOut, 409: ErrorOut})
+def resume_counter(request: HttpRequest, counter_id: int) -> dict[str, Any]:
+    counter = _counter(request, counter_id)
+    user = require_counter_operator(principal(request), counter)
+    services.resume_counter(counter, acting_user=user)
+    return _counter_out(counter)
+
+
+def _counter_out(counter: Counter) -> dict[str, Any]:
+    row = next(r for r in counters_with_state(counter.office) if r["counter"].pk == counter.pk)
+    return {
+        "id": counter.pk,
+        "number": counter.number,
+        "name": counter.name,
+        "kind": counter.kind,
+        "services": [s.code for s in row["counter"].services.all()],
+        "state": row["state"],
+    }
+
+
+@router.post(
+    "/counters/{counter_id}/call-next", response={200: TicketOut, 204: None, 409: ErrorOut}
+)
+def call_next(request: HttpRequest, counter_id: int) -> Any:
+    """Call the next customer: 200 with the ticket, 204 when nobody waits for this counter."""
+    counter = _counter(request, counter_id)
+    user = require_counter_operator(principal(request), counter)
+    ticket = services.call_next(counter, acting_user=user)
+    if ticket is None:
+        return Status(204, None)
+    return Status(200, ticket_out(ticket))
+
+
+@router.post("/tickets/{ticket_id}/recall", response={200: TicketOut, 409: ErrorOut})
+def recall(request: HttpRequest, ticket_id: str) -> dict[str, Any]:
+    ticket, user = _staff_ticket(request, ticket_id)
+    return ticket_out(services.recall(ticket, acting_user=user))
+
+
+@router.post("/tickets/{ticket_id}/start", response={200: TicketOut, 409: ErrorOut})
+def start(request: HttpRequest, ticket_id: str) -> dict[str, Any]:
+    ticket, user = _staff_ticket(request, ticket_id)
+    return ticket_out(services.start_service(ticket, acting_user=user))
+
+
+@router.post("/tickets/{ticket_id}/no-show", response={200: TicketOut, 409: ErrorOut})
+def no_show(request: HttpRequest, ticket_id: str) -> dict[str, Any]:
+    ticket, user = _staff_ticket(request, ticket_id)
+    return ticket_out(services.mark_no_show(ticket, acting_user=user))
+
+
+@router.post("/tickets/{ticket_id}/reinstate", response={200: TicketOut, 409: ErrorOut})
+def reinstate(request: HttpRequest, ticket_id: str) -> dict[str, Any]:
+    ticket, user = _staff_ticket(request, ticket_id)
+    return ticket_out(services.reinstate(ticket, acting_user=user))
+
+
+@router.post("/tickets/{ticket_id}/complete", response={200: TicketOut, 409: ErrorOut})
+def complete(request: HttpRequest, ticket_id: str, payload: CompleteIn | None = None) -> Any:
+    ticket, user = _staff_ticket(request, ticket_id)
+    outcome = payload.outcome if payload is not None else ""
+    return ticket_out(services.complete(ticket, acting_user=user, outcome=outcome))
+
+
+@router.post(
+    "/tickets/{ticket_id}/transfer", response={200: TicketOut, 404: ErrorOut, 409: ErrorOut}
+)
+def transfer(request: HttpRequest, ticket_id: str, payload: TransferIn) -> dict[str, Any]:
+    """Transfer to another service (`{"service"}`) or a named counter (`{"counter"}`)."""
+    ticket, user = _staff_ticket(request, ticket_id)
+    if (payload.service is None) == (payload.counter is None):
+        raise DomainError("invalid_transfer", _("Send either a service or a counter."), status=422)
+    to_service = to_counter = None
+    if payload.service is not None:
+        to_service = Service.objects.filter(code=payload.service).first()
+        if to_service is None:
+            raise Http404
+    else:
+        to_counter = Counter.objects.filter(
+            pk=payload.counter, office=ticket.office, is_active=True
+        ).first()
+        if to_counter is None:
+            raise Http404
+    moved = services.transfer(
+        ticket, acting_user=user, to_service=to_service, to_counter=to_counter
+    )
+    return ticket_out(moved)
+
+
+@router.get("/offices/{office_code}/display")
+def display(request: HttpRequest, office_code: str) -> HttpResponse | dict[str, Any]:
+    """The display board's snapshot: `{"seq", "calls", "counters", "waiting"}`."""
+    office = _office(request, office_code)
+    require_device_kind(principal(request), Device.Kind.DISPLAY)
+    return display_snapshot(office)

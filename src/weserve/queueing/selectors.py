@@ -1,0 +1,171 @@
+"""Reads that several screens and endpoints share: position, counter states, snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q
+
+from weserve.core import clock
+from weserve.organisation.models import Counter, Office
+from weserve.queueing import events
+from weserve.queueing.estimate import estimate_wait_minutes
+from weserve.queueing.models import (
+    ACTIVE_STATUSES,
+    CounterSession,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
+
+
+def people_ahead(ticket: Ticket) -> int | None:
+    """Waiting customers of the same service who will be called first; None once called.
+
+    A priority customer counts only the priority customers ahead of them (the special
+    counter serves that lane first); a normal customer counts everyone who came earlier.
+    """
+    if ticket.status != TicketStatus.WAITING:
+        return None
+    ahead = Ticket.objects.filter(
+        office_id=ticket.office_id,
+        service_id=ticket.service_id,
+        status=TicketStatus.WAITING,
+        queued_at__lt=ticket.queued_at,
+    )
+    if ticket.priority != Priority.NONE:
+        ahead = ahead.exclude(priority=Priority.NONE)
+    return ahead.count()
+
+
+def wait_estimate(ticket: Ticket, ahead: int | None) -> int | None:
+    if ahead is None:
+        return None
+    return estimate_wait_minutes(ticket.office, ticket.service, ahead)
+
+
+def counter_state(counter: Counter, session: CounterSession | None, active: Ticket | None) -> str:
+    if session is None:
+        return "closed"
+    if active is not None:
+        return "calling" if active.status == TicketStatus.CALLED else "serving"
+    if session.paused_at is not None:
+        return "paused"
+    return "idle"
+
+
+def counters_with_state(office: Office) -> list[dict[str, Any]]:
+    """Every active counter of an office with its state, staff member and current ticket."""
+    counters = list(
+        Counter.objects.filter(office=office, is_active=True).prefetch_related("services")
+    )
+    sessions = {
+        s.counter_id: s
+        for s in CounterSession.objects.filter(
+            counter__office=office, closed_at__isnull=True
+        ).select_related("user")
+    }
+    active = {
+        t.counter_id: t
+        for t in Ticket.objects.filter(office=office, status__in=ACTIVE_STATUSES).select_related(
+            "service"
+        )
+    }
+    rows = []
+    for counter in counters:
+        session = sessions.get(counter.pk)
+        ticket = active.get(counter.pk)
+        rows.append(
+            {
+                "counter": counter,
+                "session": session,
+                "ticket": ticket,
+                "state": counter_state(counter, session, ticket),
+            }
+        )
+    return rows
+
+
+def waiting_by_service(office: Office) -> dict[str, dict[str, Any]]:
+    """Per service code: how many wait, and since when the longest has waited."""
+    rows = (
+        Ticket.objects.filter(office=office, status=TicketStatus.WAITING)
+        .values("service__code")
+        .annotate(
+            count=Count("id"),
+            priority=Count("id", filter=~Q(priority=Priority.NONE)),
+        )
+    )
+    oldest = {}
+    for code, queued_at in (
+        Ticket.objects.filter(office=office, status=TicketStatus.WAITING)
+        .order_by("service__code", "queued_at")
+        .values_list("service__code", "queued_at")
+    ):
+        oldest.setdefault(code, queued_at)
+    now = clock.now()
+    return {
+        r["service__code"]: {
+            "count": r["count"],
+            "priority": r["priority"],
+            "longest_wait_minutes": int((now - oldest[r["service__code"]]).total_seconds() // 60),
+        }
+        for r in rows
+    }
+
+
+def recent_calls(office: Office, limit: int = 8) -> list[Ticket]:
+    """The latest calls of today, newest first."""
+    return list(
+        Ticket.objects.filter(
+            office=office,
+            day=clock.business_day(),
+            called_at__isnull=False,
+            status__in=[TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.COMPLETED],
+        )
+        .select_related("service", "counter")
+        .order_by("-called_at")[:limit]
+    )
+
+
+def longest_wait(office: Office) -> dt.timedelta | None:
+    first = (
+        Ticket.objects.filter(office=office, status=TicketStatus.WAITING)
+        .order_by("queued_at")
+        .values_list("queued_at", flat=True)
+        .first()
+    )
+    return clock.now() - first if first else None
+
+
+def display_snapshot(office: Office) -> dict[str, Any]:
+    """What a display board needs to rebuild itself, with the stream's current seq."""
+    seq = events.current_seq(office, events.DISPLAY)
+    calls = [
+        {
+            "id": t.public_id,
+            "number": t.number,
+            "service": t.service.code,
+            "priority": t.priority,
+            "status": t.status,
+            "counter": {"id": t.counter.pk, "number": t.counter.number, "name": t.counter.name}
+            if t.counter
+            else None,
+            "called_at": t.called_at,
+        }
+        for t in recent_calls(office)
+    ]
+    counters = [
+        {
+            "id": row["counter"].pk,
+            "number": row["counter"].number,
+            "name": row["counter"].name,
+            "kind": row["counter"].kind,
+            "state": row["state"],
+            "ticket": row["ticket"].number if row["ticket"] else None,
+        }
+        for row in counters_with_state(office)
+    ]
+    waiting = {code: info["count"] for code, info in waiting_by_service(office).items()}
+    return {"seq": seq, "calls": calls, "counters": counters, "waiting": waiting}
