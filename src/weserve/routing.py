@@ -2,4 +2,6 @@
 
 from django.urls import URLPattern
 
-websocket_urlpatterns: list[URLPattern] = []
+from weserve.queueing.routing import websocket_urlpatterns as queueing_ws
+
+websocket_urlpatterns: list[URLPattern] = [*queueing_ws]

@@ -144,7 +144,6 @@ def display_snapshot(office: Office) -> dict[str, Any]:
     seq = events.current_seq(office, events.DISPLAY)
     calls = [
         {
-            "id": t.public_id,
             "number": t.number,
             "service": t.service.code,
             "priority": t.priority,

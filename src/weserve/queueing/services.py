@@ -84,19 +84,23 @@ def _counter_payload(counter: Counter | None) -> dict[str, Any] | None:
 
 
 def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> None:
-    payload = {
-        "ticket": {
-            "id": ticket.public_id,
-            "number": ticket.number,
-            "service": ticket.service.code,
-            "priority": ticket.priority,
-            "status": ticket.status,
-            "counter": _counter_payload(ticket.counter),
-        },
-        **extra,
+    public = {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "counter": _counter_payload(ticket.counter),
     }
-    events.publish(ticket.office_id, events.DISPLAY, type_, **payload)
-    events.publish(ticket.office_id, events.COUNTERS, type_, **payload)
+    # The display stream is public (it is on the TV): no ticket ids, which open the
+    # mobile page. Staff screens get the id to act on the ticket.
+    events.publish(ticket.office_id, events.DISPLAY, type_, ticket=public, **extra)
+    events.publish(
+        ticket.office_id,
+        events.COUNTERS,
+        type_,
+        ticket={"id": ticket.public_id, **public},
+        **extra,
+    )
 
 
 # --- Issue --------------------------------------------------------------------------------
