@@ -16,3 +16,15 @@ class CoreConfig(AppConfig):
         # Groups and permissions are configuration, kept in step with the code after
         # every migrate; no business logic hangs on this signal.
         post_migrate.connect(sync_role_groups, dispatch_uid="weserve.sync_role_groups")
+
+        from weserve.core.navigation import NavItem, register
+        from weserve.core.roles import AUDIT_ROLES
+
+        register(
+            NavItem(
+                label=_("Audit log"),
+                url_name="audit_log",
+                roles=tuple(sorted(AUDIT_ROLES)),
+                order=900,
+            )
+        )

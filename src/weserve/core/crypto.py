@@ -42,15 +42,18 @@ def _fernet() -> MultiFernet:
 
 
 @functools.cache
-def _hash_key() -> bytes:
-    # The look-up hash uses a key derived from the newest data key, never the key itself.
-    newest = _raw_keys()[0].encode()
-    return hashlib.sha256(b"weserve-lookup-hash:" + newest).digest()
+def _hash_keys() -> tuple[bytes, ...]:
+    # Look-up hashes use keys derived from the data keys, never the keys themselves.
+    # New hashes use the newest; look-ups also try the older ones, so that rows written
+    # before a key rotation stay findable until they are re-saved.
+    return tuple(
+        hashlib.sha256(b"weserve-lookup-hash:" + key.encode()).digest() for key in _raw_keys()
+    )
 
 
 def reset_cache() -> None:
     _fernet.cache_clear()
-    _hash_key.cache_clear()
+    _hash_keys.cache_clear()
 
 
 def generate_key() -> str:
@@ -79,7 +82,16 @@ def decrypt(ciphertext: str) -> str:
         raise ImproperlyConfigured("Personal data cannot be decrypted with this data key") from exc
 
 
-def lookup_hash(normalised: str) -> str:
-    """A keyed hash for exact look-up without decrypting every row."""
-    digest = hmac.new(_hash_key(), normalised.encode(), hashlib.sha256).digest()
+def _keyed_hash(key: bytes, normalised: str) -> str:
+    digest = hmac.new(key, normalised.encode(), hashlib.sha256).digest()
     return base64.b32encode(digest).decode().rstrip("=").lower()
+
+
+def lookup_hash(normalised: str) -> str:
+    """A keyed hash for exact look-up without decrypting every row (newest key)."""
+    return _keyed_hash(_hash_keys()[0], normalised)
+
+
+def lookup_hashes(normalised: str) -> list[str]:
+    """The value's look-up hash under every configured key, newest first (for searching)."""
+    return [_keyed_hash(key, normalised) for key in _hash_keys()]

@@ -5,6 +5,14 @@ Fernet ciphertext, and kept with a keyed hash (`hash_field`) for exact look-up. 
 back as a `MyKad` string whose `masked` form is what screens show; the full number is
 revealed only through `weserve.core.personal.reveal_mykad`, which checks the role and
 writes the audit entry.
+
+A model carrying a MyKad number declares the hash column beside it:
+
+    mykad = MyKadField(_("MyKad number"), blank=True, hash_field="mykad_hash")
+    mykad_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+
+The hash is kept in step by `save()` (and `bulk_create`); `QuerySet.update()` and
+`bulk_update()` bypass it, so never write a MyKad number through them.
 """
 
 from __future__ import annotations
@@ -13,7 +21,8 @@ from typing import Any
 
 import phonenumbers
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
@@ -70,6 +79,15 @@ class MyKad(str):
     def formatted(self) -> str:
         return f"{self[:6]}-{self[6:8]}-{self[8:]}"
 
+    def __html__(self) -> str:
+        # A safety net: `{{ record.mykad }}` in an autoescaped template shows the masked
+        # form; the full number reaches a page only through reveal_mykad.
+        return self.masked
+
+    def __repr__(self) -> str:
+        # Tracebacks, debug pages and log lines print repr(): keep the number out of them.
+        return f"MyKad({self.masked!r})"
+
 
 class EncryptedTextField(models.TextField):
     """Text stored as Fernet ciphertext; an empty value is stored as an empty string."""
@@ -77,7 +95,12 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value in (None, ""):
             return value
-        return self.to_python(crypto.decrypt(value))
+        return self.from_plaintext(crypto.decrypt(value))
+
+    def from_plaintext(self, value: str) -> Any:
+        # Stored values were validated when written. Reading never validates again, so a
+        # stricter rule in a newer library release cannot make existing rows unreadable.
+        return value
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
@@ -131,10 +154,37 @@ class MyKadField(EncryptedTextField):
         kwargs["hash_field"] = self.hash_field
         return name, path, args, kwargs
 
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        return [*super().check(**kwargs), *self._check_hash_field()]
+
+    def _check_hash_field(self) -> list[checks.CheckMessage]:
+        if not self.hash_field:
+            return [
+                checks.Error(
+                    "MyKadField needs hash_field: without it the number cannot be looked up.",
+                    obj=self,
+                    id="weserve.E101",
+                )
+            ]
+        try:
+            self.model._meta.get_field(self.hash_field)
+        except FieldDoesNotExist:
+            return [
+                checks.Error(
+                    f"MyKadField.hash_field names '{self.hash_field}', which does not exist.",
+                    obj=self,
+                    id="weserve.E102",
+                )
+            ]
+        return []
+
     def to_python(self, value: Any) -> Any:
         if value in (None, "") or isinstance(value, MyKad):
             return value
         return MyKad(normalise_mykad(value))
+
+    def from_plaintext(self, value: str) -> Any:
+        return MyKad(value)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = self.to_python(getattr(model_instance, self.attname))
@@ -175,6 +225,12 @@ class PhoneNumberField(EncryptedTextField):
         if value in (None, ""):
             return value
         return normalise_phone(value)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        # The instance holds the E.164 form after save(), the same as after a reload.
+        value = self.to_python(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        return value
 
     def formfield(self, **kwargs: Any) -> Any:
         return super(models.TextField, self).formfield(**{"form_class": PhoneFormField, **kwargs})

@@ -1,4 +1,7 @@
-"""Shared records: the user account, the audit log, API tokens, idempotent responses."""
+"""Shared records: the user account, the audit log, API tokens, idempotent responses.
+
+Also the disposal of records: the `DisposableModel` mixin and the `Disposal` register.
+"""
 
 from __future__ import annotations
 
@@ -92,3 +95,73 @@ class IdempotentResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.method_path}"
+
+
+class DisposableQuerySet(models.QuerySet):
+    """Reads of records that may be disposed of; subclass it for a model's own queryset."""
+
+    def live(self) -> DisposableQuerySet:
+        return self.filter(disposed_at__isnull=True)
+
+    def disposed(self) -> DisposableQuerySet:
+        return self.filter(disposed_at__isnull=False)
+
+
+class DisposableModel(models.Model):
+    """Mixin: a record the application never deletes; disposal marks it and hides it.
+
+    Disposal goes through `weserve.core.disposal.dispose`, which also writes the
+    `Disposal` register entry and the audit entry. Operational screens read `.live()`.
+    """
+
+    disposed_at = models.DateTimeField(_("disposed at"), null=True, blank=True, editable=False)
+
+    # Plain-text personal data to blank on disposal (encrypted fields always are).
+    erase_on_disposal: tuple[str, ...] = ()
+
+    objects = DisposableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_disposed(self) -> bool:
+        return self.disposed_at is not None
+
+
+class Disposal(models.Model):
+    """One record disposed of under an approved retention schedule: who, when, why."""
+
+    at = models.DateTimeField(_("time"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("disposed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Office is kept by id and code, not as a foreign key: core sits below organisation.
+    office_id = models.BigIntegerField(_("office"), null=True, blank=True, db_index=True)
+    office_code = models.CharField(_("office code"), max_length=32, blank=True)
+    target_type = models.CharField(_("record type"), max_length=100)
+    target_id = models.CharField(_("record"), max_length=64)
+    reason = models.TextField(_("reason"))
+    schedule_ref = models.CharField(_("approved retention schedule reference"), max_length=100)
+    erased_fields = models.JSONField(_("personal data erased"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("disposal")
+        verbose_name_plural = _("disposals")
+        ordering = ["-at", "-id"]
+        constraints = [
+            # A record is disposed of once; a second disposal would be a second story.
+            models.UniqueConstraint(
+                fields=["target_type", "target_id"], name="disposal_target_unique"
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="disposal_reason_given"),
+            models.CheckConstraint(
+                condition=~models.Q(schedule_ref=""), name="disposal_schedule_ref_given"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_type}#{self.target_id} ({self.schedule_ref})"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from weserve.core import views
+from weserve.core import audit_views, personal_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -18,4 +18,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("audit/", audit_views.audit_log, name="audit_log"),
+    path("personal/mykad/reveal/", personal_views.mykad_reveal, name="mykad_reveal"),
 ]
