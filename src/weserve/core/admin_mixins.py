@@ -11,10 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 
-class NoDeleteAdminMixin:
+class NotFoundAdminMixin:
+    """Another office's record answers 404, as everywhere else in WeServe.
+
+    Django's admin redirects to its index with a "doesn't exist" message instead, which
+    hides nothing but answers differently from every other page and endpoint.
+    """
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> HttpResponse:
+        raise Http404
+
+
+class NoDeleteAdminMixin(NotFoundAdminMixin):
     """No delete permission and no "delete selected" bulk action, even for superusers."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
