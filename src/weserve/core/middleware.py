@@ -40,3 +40,18 @@ class OfficeMiddleware:
             office = current_office(request)
         request.office = office  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class MalayFirstMiddleware:
+    """Malay until the person chooses English: the browser's own language is not asked.
+
+    Counter PCs and kiosk browsers are often set up in English; WeServe's default
+    language is Malay, and the switch (kept in a cookie) is the only way to change it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -12,3 +12,7 @@ class OrganisationConfig(AppConfig):
         from weserve.organisation.devices import resolve_device_token
 
         register_device_resolver(resolve_device_token)
+
+        from weserve.organisation.nav import register_menu
+
+        register_menu()

@@ -2,22 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from weserve.core.roles import Role, has_role
+from weserve.core.scoping import home_office_ids, visible_offices
 from weserve.organisation.models import Counter, Service, StaffMember
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """What exists for this person's office now: counters, services, staff."""
+    """What exists for this person's office now: counters, services, staff, offices below."""
     office = request.office
-    context = {"office": office}
+    user = request.user
+    context: dict[str, Any] = {"office": office}
     if office is not None:
+        services = list(Service.objects.offered_at(office).order_by("prefix"))
+        counters = list(
+            Counter.objects.active()
+            .filter(office=office)
+            .prefetch_related(
+                Prefetch("services", queryset=Service.objects.active().order_by("prefix"))
+            )
+        )
+        offered = {s.pk for s in services}
         context.update(
-            counters=Counter.objects.filter(office=office).prefetch_related("services"),
-            services=Service.objects.offered_at(office),
-            staff=StaffMember.objects.active().of_office(office).select_related("section"),
+            is_open=office.is_open(),
+            counters=counters,
+            # A counter that takes every one of many services gets one line, not a long list.
+            counters_serving_all={
+                c.pk
+                for c in counters
+                if len(offered) > 4 and offered <= {s.pk for s in c.services.all()}
+            },
+            services=services,
+            staff=list(StaffMember.objects.active().of_office(office).select_related("section")),
+        )
+    if has_role(user, Role.HEAD):
+        # A head oversees the offices below their own, whichever office they work in now.
+        context["offices_below"] = (
+            visible_offices(user)
+            .exclude(pk__in=home_office_ids(user))
+            .annotate(counter_count=Count("counters", filter=Q(counters__is_active=True)))
+            .order_by("code")
         )
     return render(request, "organisation/home.html", context)
