@@ -3,12 +3,25 @@
 import os
 import sys
 
+# Commands people type with a hyphen; a Python module name cannot hold one.
+ALIASES = {"device-token": "device_token"}
+
+
+def resolve_aliases(argv: list[str]) -> list[str]:
+    """argv with `weserve device-token ...` (and `weserve help device-token`) renamed."""
+    argv = list(argv)
+    if len(argv) > 1:
+        argv[1] = ALIASES.get(argv[1], argv[1])
+        if argv[1] == "help" and len(argv) > 2:
+            argv[2] = ALIASES.get(argv[2], argv[2])
+    return argv
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weserve.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    execute_from_command_line(resolve_aliases(sys.argv))
 
 
 if __name__ == "__main__":

@@ -7,18 +7,38 @@ other offices' records, 409 for state conflicts, 422 for invalid fields.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
-from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
 
 from weserve.core.errors import DomainError
 from weserve.core.tokens import Principal, resolve_bearer, resolve_device
+
+logger = logging.getLogger("weserve.api")
+
+# Ninja's message when the body is not JSON at all; recognised to answer 422, not 400.
+_UNPARSABLE_BODY = "Cannot parse request body"
+
+
+def _require_csrf(request: HttpRequest) -> None:
+    """Cookie credentials ride along on cross-site requests, so they need the CSRF token."""
+    if getattr(request, "_ninja_csrf_exempt", False):
+        return
+    if check_csrf(request) is not None:
+        raise DomainError(
+            "csrf_failed",
+            _("The CSRF token is missing or wrong. Reload the page and try again."),
+            status=403,
+        )
 
 
 class BearerAuth(HttpBearer):
@@ -36,22 +56,34 @@ class DeviceCookieAuth(APIKeyCookie):
 
     param_name = settings.DEVICE_COOKIE_NAME
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Ninja checks CSRF before looking at the cookie, which turns a request with no
+        # credentials at all into 403; the check belongs only to requests that carry one.
+        return request.COOKIES.get(self.param_name)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
         if not key:
             return None
         device = resolve_device(key)
         if device is None:
             return None
+        _require_csrf(request)
         return Principal(device=device, office_ids=frozenset({device.office_id}))
 
 
-class StaffSessionAuth(SessionAuth):
+class StaffSessionAuth(APIKeyCookie):
     """A signed-in browser session (CSRF-checked), for the staff pages' own calls."""
 
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
-        user = super().authenticate(request, key)
-        if user is None:
+        user = getattr(request, "user", None)
+        if not key or user is None or not user.is_authenticated:
             return None
+        _require_csrf(request)
         from weserve.core.scoping import visible_office_ids
 
         return Principal(user=user, office_ids=visible_office_ids(user))
@@ -79,11 +111,24 @@ def error_response(
     return api.create_response(request, body, status=status)
 
 
+_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
+
+
+def _field_name(loc: tuple | list) -> str:
+    """The field a Ninja error points at, as a client names it: ("body", "payload",
+    "counter", 0) is "counter.0"; ("query", "day") is "day"."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        if source == "body" and parts:
+            parts.pop(0)  # the endpoint's parameter name, which the client never sees
+    return ".".join(parts) or "body"
+
+
 def _fields(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload")]
-        name = ".".join(loc) or "body"
+        name = _field_name(err.get("loc", ()))
         fields.setdefault(name, str(err.get("msg", _("Invalid value."))))
     return fields
 
@@ -136,6 +181,9 @@ def make_api(**kwargs: Any) -> NinjaAPI:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE_BODY):
+            message = _("The request body is not valid JSON.")
+            return error_response(api, request, 422, "invalid", message, fields={"body": message})
         codes = {
             400: "bad_request",
             401: "unauthenticated",
@@ -148,6 +196,16 @@ def make_api(**kwargs: Any) -> NinjaAPI:
         }
         return error_response(
             api, request, exc.status_code, codes.get(exc.status_code, "error"), str(exc)
+        )
+
+    @api.exception_handler(Exception)
+    def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Programs get JSON even when we fail; the signal keeps Django's error reporting
+        # (and the test client's re-raise) working as for any other view.
+        logger.exception("API error on %s %s", request.method, request.path)
+        got_request_exception.send(sender=None, request=request)
+        return error_response(
+            api, request, 500, "server_error", _("Something went wrong on our side.")
         )
 
     return api

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from axes.exceptions import AxesBackendPermissionDenied
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from weserve.core.api import principal
@@ -30,26 +31,52 @@ class ErrorOut(Schema):
     code: str
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})
-def create_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
-    """A bearer token for a person; expires after USER_TOKEN_TTL_HOURS."""
-    try:
-        user = authenticate(request, username=payload.username, password=payload.password)
-    except AxesBackendPermissionDenied as exc:
-        raise HttpError(429, _("Too many failed sign-ins. Try again in 15 minutes.")) from exc
+def _cooloff_minutes() -> int:
+    return max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
+
+
+@router.post(
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+)
+def create_token(
+    request: HttpRequest, payload: TokenIn, response: HttpResponse
+) -> Status[TokenOut | ErrorOut]:
+    """A bearer token for a person; expires after USER_TOKEN_TTL_HOURS.
+
+    Failed attempts count towards the same lockout as the sign-in page (django-axes):
+    five failures for one username from one address lock that pair out.
+    """
+    # Django's authenticate() swallows axes' PermissionDenied and returns None; axes
+    # marks the request instead, both when already locked and on the failure that locks.
+    user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        raise HttpError(429, _("Too many failed sign-ins. Try again in 15 minutes."))
+        # Otherwise AxesMiddleware would swap this JSON answer for the HTML lockout page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        minutes = _cooloff_minutes()
+        response["Retry-After"] = str(minutes * 60)
+        message = _("Too many failed sign-ins. Try again in {minutes} minutes.").format(
+            minutes=minutes
+        )
+        return Status(429, ErrorOut(detail=message, code="locked_out"))
     if user is None or not user.is_active:
-        raise HttpError(401, _("Wrong username or password."))
-    return TokenOut(token=issue_user_token(user, ip=client_ip(request)))
+        message = _("Wrong username or password.")
+        return Status(401, ErrorOut(detail=message, code="invalid_credentials"))
+    ip = client_ip(request)
+    if settings.AXES_RESET_ON_SUCCESS:
+        # The sign-in page resets failures through user_logged_in; a token has no session
+        # to log in to, so the reset is done here.
+        axes_reset(ip=ip, username=payload.username)
+    return Status(200, TokenOut(token=issue_user_token(user, ip=ip)))
 
 
 @router.post("/token/revoke", response={204: None})
-def revoke_token(request: HttpRequest) -> tuple[int, None]:
+def revoke_token(request: HttpRequest) -> Status[None]:
     """Revoke the bearer token this request was sent with."""
     caller = principal(request)
     header = request.headers.get("Authorization", "")
     if caller.user is None or not header.lower().startswith("bearer "):
         raise HttpError(400, _("Send the token to revoke as Authorization: Bearer."))
     revoke_user_token(header[7:].strip(), user=caller.user)
-    return 204, None
+    return Status(204, None)

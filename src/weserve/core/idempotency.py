@@ -1,29 +1,54 @@
 """`Idempotency-Key` on every POST: a repeat within 24 hours replays the first response.
 
-The key is scoped to the caller (token, device cookie or session user), so two callers
-can never see each other's responses. The first request claims the key with an insert
-that a unique constraint guards; a repeat arriving while the first still runs gets 409
-`request_in_progress` and acts not at all.
+The key is scoped to the caller (token, device cookie, session user, or for anonymous
+callers their address and request body), so two callers can never see each other's
+responses. The first request claims the key with an insert that a unique constraint
+guards; a repeat arriving while the first still runs gets 409 `request_in_progress` and
+acts not at all. The same key sent with another path or another body is refused (422).
+
+A stored response may hold a secret (POST /api/v1/auth/token answers with a token), so
+neither the key nor the response is stored in the clear: the row holds a hash of the key
+and the response encrypted with a key derived from the Idempotency-Key and the caller's
+credentials, which only the caller has.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
+from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from weserve.core import clock
 from weserve.core.models import IdempotentResponse
+from weserve.core.net import client_ip
 
 HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 TTL = dt.timedelta(hours=24)
+# A claim never completed this long after it was made belongs to a request that died
+# (a killed worker); a retry may take it over instead of waiting out the whole TTL.
+ABANDONED_AFTER = dt.timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
+_METHOD_PATH_LENGTH = 512
+_FINGERPRINT_PREFIX = " sha256:"
+
+# Responses that say the request was not let in to act are not kept: a retry after
+# signing in again, waiting out a lockout or reloading the CSRF token must run afresh.
+_NOT_STORED = frozenset({401, 403, 408, 425, 429})
+# Response headers a replay repeats; cookies are not among them.
+_REPLAYED_HEADERS = frozenset(
+    {"content-type", "location", "content-language", "content-disposition", "cache-control"}
+)
 
 
 def _json(status: int, code: str, detail: str) -> HttpResponse:
@@ -34,23 +59,78 @@ def _json(status: int, code: str, detail: str) -> HttpResponse:
     )
 
 
-def caller_scope(request: HttpRequest) -> str:
-    """A stable, non-reversible name for whoever sent the request."""
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _body_fingerprint(request: HttpRequest) -> str | None:
+    """A hash of the request body; "-" for uploads (not read here); None if too big."""
+    if (request.content_type or "").startswith("multipart/"):
+        return "-"
+    try:
+        return _sha256(request.body)
+    except RequestDataTooBig:
+        return None
+
+
+def _caller_ident(request: HttpRequest, fingerprint: str) -> str:
+    """Who sent the request, in the clear; never stored, only hashed or used as a key."""
     auth = request.headers.get("Authorization", "")
     if auth:
-        ident = "bearer:" + auth
-    elif request.COOKIES.get(settings.DEVICE_COOKIE_NAME):
-        ident = "device:" + request.COOKIES[settings.DEVICE_COOKIE_NAME]
-    elif getattr(request, "user", None) is not None and request.user.is_authenticated:
-        ident = f"user:{request.user.pk}"
-    elif request.session.session_key if hasattr(request, "session") else None:
-        ident = "session:" + str(request.session.session_key)
-    else:
-        ident = "anonymous:" + request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(ident.encode()).hexdigest()
+        return "bearer:" + auth
+    device = request.COOKIES.get(settings.DEVICE_COOKIE_NAME)
+    if device:
+        return "device:" + device
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        return "session:" + session.session_key
+    # Several people can share an address (an office behind one router): the body keeps
+    # one person's answer, a new token say, from replaying to another.
+    return f"anonymous:{client_ip(request)}:{fingerprint}"
+
+
+def caller_scope(request: HttpRequest) -> str:
+    """A stable, non-reversible name for whoever sent the request."""
+    return _sha256(_caller_ident(request, _body_fingerprint(request) or "").encode())
+
+
+def _cipher(ident: str, key: str) -> Fernet:
+    secret = hashlib.sha256(f"weserve-idempotency\0{ident}\0{key}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(secret))
+
+
+def _seal(cipher: Fernet, response: HttpResponse) -> bytes:
+    headers = {k: v for k, v in response.items() if k.lower() in _REPLAYED_HEADERS}
+    headers.update({k: v for k, v in response.items() if k.lower().startswith("hx-")})
+    envelope = {"headers": headers, "body": base64.b64encode(response.content).decode()}
+    return cipher.encrypt(json.dumps(envelope).encode())
+
+
+def _unseal(cipher: Fernet, record: IdempotentResponse) -> HttpResponse | None:
+    try:
+        envelope: dict[str, Any] = json.loads(cipher.decrypt(bytes(record.body)))
+    except (InvalidToken, ValueError):
+        return None
+    response = HttpResponse(base64.b64decode(envelope["body"]), status=record.status or 200)
+    for name, value in envelope["headers"].items():
+        response[name] = value
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def purge_expired(now: dt.datetime | None = None) -> int:
+    """Delete responses older than the TTL (run periodically); returns how many."""
+    cutoff = (now or clock.now()) - TTL
+    deleted, _by_model = IdempotentResponse.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 class IdempotencyMiddleware:
+    """Replays the first response to a POST repeated with the same Idempotency-Key."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
@@ -60,26 +140,38 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > MAX_KEY_LENGTH:
             return _json(422, "invalid", _("The Idempotency-Key header is too long."))
-        scope = caller_scope(request)
-        method_path = f"{request.method} {request.path}"[:512]
+        fingerprint = _body_fingerprint(request)
+        if fingerprint is None:
+            # Too big to read here; the view refuses it anyway.
+            return self.get_response(request)
+        ident = _caller_ident(request, fingerprint)
+        scope = _sha256(ident.encode())
+        key_hash = _sha256(key.encode())
+        cipher = _cipher(ident, key)
+        path_room = _METHOD_PATH_LENGTH - len(_FINGERPRINT_PREFIX) - len(fingerprint)
+        method_path = f"{request.method} {request.path}"[:path_room]
+        method_path += _FINGERPRINT_PREFIX + fingerprint
         now = clock.now()
         try:
             with transaction.atomic():
                 record = IdempotentResponse.objects.create(
-                    scope=scope, key=key, method_path=method_path, created_at=now
+                    scope=scope, key=key_hash, method_path=method_path, created_at=now
                 )
         except IntegrityError:
-            existing = IdempotentResponse.objects.filter(scope=scope, key=key).first()
+            existing = IdempotentResponse.objects.filter(scope=scope, key=key_hash).first()
             if existing is None:
                 return _json(409, "request_in_progress", _("This request is still running."))
-            if existing.created_at < now - TTL:
-                # An expired key may be used afresh; only one retry can take it over.
+            expired = existing.created_at <= now - TTL
+            abandoned = not existing.completed and existing.created_at <= now - ABANDONED_AFTER
+            if expired or abandoned:
+                # The key may be used afresh; only one retry can take it over.
                 taken = IdempotentResponse.objects.filter(
                     pk=existing.pk, created_at=existing.created_at
                 ).update(
                     created_at=now,
                     completed=False,
                     status=None,
+                    content_type="",
                     body=b"",
                     method_path=method_path,
                 )
@@ -95,23 +187,24 @@ class IdempotencyMiddleware:
             elif not existing.completed:
                 return _json(409, "request_in_progress", _("This request is still running."))
             else:
-                replay = HttpResponse(
-                    bytes(existing.body),
-                    status=existing.status or 200,
-                    content_type=existing.content_type or None,
-                )
-                replay["Idempotent-Replayed"] = "true"
+                replay = _unseal(cipher, existing)
+                if replay is None:
+                    return _json(
+                        422,
+                        "idempotency_key_reused",
+                        _("This Idempotency-Key was used for a different request."),
+                    )
                 return replay
 
         response = self.get_response(request)
-        if response.status_code >= 500 or response.streaming:
+        if response.status_code >= 500 or response.status_code in _NOT_STORED or response.streaming:
             # Nothing was promised: let a retry run again.
             IdempotentResponse.objects.filter(pk=record.pk).delete()
             return response
         IdempotentResponse.objects.filter(pk=record.pk).update(
             completed=True,
             status=response.status_code,
-            content_type=response.get("Content-Type", ""),
-            body=response.content,
+            content_type=response.get("Content-Type", "")[:100],
+            body=_seal(cipher, response),
         )
         return response

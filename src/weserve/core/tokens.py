@@ -18,10 +18,12 @@ from weserve.core.models import ApiToken
 
 
 def new_token() -> str:
+    """A fresh random token (256 bits, URL-safe)."""
     return secrets.token_urlsafe(32)
 
 
 def hash_token(raw: str) -> str:
+    """What is stored: tokens are long and random, so a plain SHA-256 suffices."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -71,8 +73,20 @@ def issue_user_token(user: Any, *, ip: str | None = None) -> str:
     return raw
 
 
+# "Last used" is for people reading a list, so it is written at most this often: a
+# device polling every few seconds must not turn every read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+
+
+def is_stale(last: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a "last used" time is old enough to be written again."""
+    return last is None or now - last >= LAST_USED_RESOLUTION
+
+
 def resolve_user_token(raw: str) -> Any:
     """The user behind a live token, or None (unknown, expired or revoked)."""
+    if not raw:
+        return None
     now = clock.now()
     token = (
         ApiToken.objects.select_related("user")
@@ -81,11 +95,14 @@ def resolve_user_token(raw: str) -> Any:
     )
     if token is None or not token.user.is_active:
         return None
+    if is_stale(token.last_used_at, now):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
 
 
 @transaction.atomic
 def revoke_user_token(raw: str, *, user: Any) -> bool:
+    """Revoke one of this person's tokens; False if it was not theirs or already dead."""
     count = ApiToken.objects.filter(
         key_hash=hash_token(raw), user=user, revoked_at__isnull=True
     ).update(revoked_at=clock.now())
