@@ -49,6 +49,8 @@ def device_home_url(device: Device) -> str:
     """Where a freshly paired browser goes; the kiosk, display and rating pages take over."""
     if device.kind == Device.Kind.KIOSK:
         return reverse("kiosk", args=[device.office.code])
+    if device.kind == Device.Kind.DISPLAY:
+        return reverse("display_board", args=[device.office.code])
     return reverse("device_paired")
 
 

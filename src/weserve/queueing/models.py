@@ -273,3 +273,97 @@ class StreamSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.stream}: {self.last}"
+
+
+class ClientCharter(models.Model):
+    """An office's client charter (piagam pelanggan), shown on its display board."""
+
+    office = models.OneToOneField(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="client_charter"
+    )
+    text_ms = models.TextField(_("charter (Malay)"), max_length=2000)
+    text_en = models.TextField(_("charter (English)"), max_length=2000)
+    # The minutes themselves are the office's setting (Office.charter_wait_minutes), which
+    # the supervisor's alerts use too; one number, so the board and the alerts agree.
+    show_wait_target = models.BooleanField(_("show the waiting-time target"), default=True)
+    updated_at = models.DateTimeField(_("updated"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("client charter")
+        verbose_name_plural = _("client charters")
+
+    def __str__(self) -> str:
+        return f"{self.office_id} charter"
+
+    @property
+    def target_wait_minutes(self) -> int:
+        return self.office.charter_wait_minutes
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def for_office(self, office: Office) -> AnnouncementQuerySet:
+        return self.filter(office=office)
+
+    def active(self, at: dt.datetime) -> AnnouncementQuerySet:
+        return self.filter(
+            Q(active_from__isnull=True) | Q(active_from__lte=at),
+            Q(active_until__isnull=True) | Q(active_until__gt=at),
+        )
+
+    def not_ended(self, at: dt.datetime) -> AnnouncementQuerySet:
+        return self.filter(Q(active_until__isnull=True) | Q(active_until__gt=at))
+
+
+class Announcement(models.Model):
+    """A notice for the display board's ticker, shown between its from and until times."""
+
+    office = models.ForeignKey(
+        Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="announcements"
+    )
+    text_ms = models.CharField(_("text (Malay)"), max_length=500)
+    text_en = models.CharField(_("text (English)"), max_length=500, blank=True)
+    active_from = models.DateTimeField(_("shown from"), null=True, blank=True)
+    active_until = models.DateTimeField(_("shown until"), null=True, blank=True)
+    order = models.SmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["office", "order", "active_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(active_from__isnull=True)
+                | Q(active_until__isnull=True)
+                | Q(active_until__gt=models.F("active_from")),
+                name="announcement_until_after_from",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text_ms[:60]
+
+    def is_active(self, at: dt.datetime | None = None) -> bool:
+        at = at or clock.now()
+        return (self.active_from is None or self.active_from <= at) and (
+            self.active_until is None or self.active_until > at
+        )
