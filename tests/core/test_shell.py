@@ -170,7 +170,8 @@ def test_sign_in_leads_to_the_home_page(users):
 
 
 def test_locked_out_page_says_to_wait_fifteen_minutes(users):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = Client()
+    client.cookies["weserve_language"] = "en"
     for _ in range(5):
         client.post("/accounts/login/", {"username": "petugas1", "password": "wrong-password"})
 

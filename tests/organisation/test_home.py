@@ -14,6 +14,12 @@ from weserve.core.roles import Role
 from weserve.organisation.models import Counter, Section, Service, StaffMember
 
 
+def in_english(client):
+    """The person has pressed "English" (the language cookie); Malay is the default."""
+    client.cookies["weserve_language"] = "en"
+    return client
+
+
 def section(html: str, testid: str) -> str:
     """The HTML of one `data-testid` section of the home page ('' when it is absent)."""
     match = re.search(rf'<section[^>]*data-testid="{testid}".*?</section>', html, re.S)
@@ -75,7 +81,7 @@ def test_home_never_shows_another_offices_records(tree, users, client_for):
 
 
 def test_home_lists_the_persons_roles(tree, users, client_for):
-    html = client_for("penyelia").get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = in_english(client_for("penyelia")).get("/").content.decode()
 
     roles = re.search(r'data-testid="my-roles">(.*?)</ul>', html, re.S).group(1)
     assert "Supervisor" in roles
@@ -118,7 +124,7 @@ def test_a_person_without_an_office_is_told_to_ask_an_administrator(db):
     client = Client()
     client.force_login(loner)
 
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    response = in_english(client).get("/")
 
     assert response.status_code == 200
     assert "not attached to any office" in response.content.decode()
@@ -162,9 +168,7 @@ def test_a_counter_taking_every_one_of_many_services_is_summed_up(tree, users, c
         extra.offices.add(tree.pj)
         Counter.objects.get(office=tree.pj, number=2).services.add(extra)
 
-    counters = section(
-        client_for("petugas").get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode(), "counters"
-    )
+    counters = section(in_english(client_for("petugas")).get("/").content.decode(), "counters")
 
     first, second = re.findall(r'<li[^>]*data-testid="counter">.*?</li>\s*</ul>', counters, re.S)
     assert "Every service offered here" not in first and "Children" in first

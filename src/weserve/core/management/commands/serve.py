@@ -1,0 +1,296 @@
+"""`weserve serve`: uvicorn (HTTP + WebSocket) and the Huey background worker, together."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import logging.config
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from django.apps import apps
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.utils.translation import gettext as _
+from uvicorn.config import LOGGING_CONFIG
+
+from weserve.core.crypto import data_key_available
+
+logger = logging.getLogger("weserve.serve")
+
+ASGI_APP = "weserve.asgi:application"
+# Open WebSockets (displays, consoles) would hold a shutdown forever; they reconnect.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+# A running background job gets this long to finish before the worker is killed.
+WORKER_STOP_SECONDS = 30
+WORKER_RESTART_DELAY_SECONDS = 5
+
+
+class _Shutdown(Exception):
+    """Raised by our SIGTERM handler once uvicorn has finished its own graceful stop."""
+
+
+def _raise_shutdown(signum: int, frame: FrameType | None) -> None:
+    raise _Shutdown(signum)
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError(value)
+    return port
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class BackgroundWorker:
+    """The `weserve run_huey` child: started with the server, restarted if it dies."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher = threading.Thread(target=self._watch, name="huey-watch", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._watcher.start()
+
+    def _spawn(self) -> None:
+        # Its own process group: a Ctrl+C in the terminal reaches `serve` only, which then
+        # stops the worker gracefully itself (a second SIGINT would cut Huey's shutdown short).
+        self.process = subprocess.Popen(self.command, process_group=0)  # noqa: S603
+        logger.info("Background worker started [%s]", self.process.pid)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(1):
+            with self._lock:
+                process = self.process
+                if process is None or process.poll() is None:
+                    continue
+                logger.error(
+                    "Background worker [%s] exited with %s; restarting in %s s",
+                    process.pid,
+                    process.returncode,
+                    WORKER_RESTART_DELAY_SECONDS,
+                )
+            if self._stopping.wait(WORKER_RESTART_DELAY_SECONDS):
+                return
+            with self._lock:
+                if not self._stopping.is_set():
+                    self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            process = self.process
+            if process is None or process.poll() is not None:
+                return
+            # SIGINT is Huey's graceful stop: running jobs finish, nothing new starts.
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(WORKER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                logger.warning("Background worker [%s] did not stop; killing it", process.pid)
+                process.kill()
+                process.wait()
+            logger.info("Background worker stopped [%s]", process.pid)
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging with a timestamp on every line, access lines included."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["default"]["fmt"] = "%(asctime)s %(levelprefix)s %(message)s"
+    config["formatters"]["access"]["fmt"] = (
+        '%(asctime)s %(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'
+    )
+    config["loggers"]["weserve.serve"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
+def missing_static_files() -> list[str] | None:
+    """Static files the manifest does not know; None when there is no manifest at all.
+
+    The manifest storage answers an unknown file with a 500, so `serve` says it first.
+    """
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return []
+    if not staticfiles_storage.manifest_storage.exists(staticfiles_storage.manifest_name):
+        return None
+    try:
+        known, _hash = staticfiles_storage.load_manifest()
+    except ValueError:
+        return None
+    ignore = apps.get_app_config("staticfiles").ignore_patterns
+    missing = []
+    for finder in get_finders():
+        for path, _storage in finder.list(ignore):
+            name = path.replace(os.sep, "/")
+            if name not in known:
+                missing.append(name)
+    return missing
+
+
+def port_taken(host: str, port: int) -> OSError | None:
+    """Why the address cannot be listened on, if it cannot; checked before anything starts."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            # uvicorn sets the same option, so a port in TIME_WAIT is not "taken".
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as exc:
+        return exc
+    return None
+
+
+def unapplied_migrations() -> int:
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+class Command(BaseCommand):
+    help = "Serve WeServe over HTTP and WebSocket, with the background worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        parser.add_argument("--port", type=_port, default=8000, help="port to listen on")
+        parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=1,
+            help="server processes (more than one needs REDIS_URL)",
+        )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (run `weserve run_huey` elsewhere)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self._refuse_unsafe_start(options["workers"])
+        host, port = options["host"], options["port"]
+        problem = port_taken(host, port)
+        if problem is not None:
+            raise CommandError(
+                _("Cannot listen on {host} port {port}: {problem}").format(
+                    host=host, port=port, problem=problem.strerror or problem
+                )
+            )
+        try:
+            pending = unapplied_migrations()
+        except DatabaseError as exc:
+            # Not fatal: the database may come up after us; /healthz says so meanwhile.
+            self.stderr.write(
+                self.style.WARNING(_("Cannot reach the database: {error}").format(error=exc))
+            )
+            pending = 0
+        finally:
+            connections.close_all()
+        if pending:
+            self.stderr.write(
+                self.style.WARNING(
+                    _("{count} database migration(s) not applied: run `weserve migrate`.").format(
+                        count=pending
+                    )
+                )
+            )
+
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write(
+            _("WeServe on {url} (Ctrl+C stops it)").format(url=f"http://{shown}:{port}/")
+        )
+        self.stdout.flush()
+
+        # Configured here as well as in uvicorn, so the worker's first lines are logged too.
+        logging.config.dictConfig(log_config())
+        worker = None
+        if not options["no_worker"]:
+            worker = BackgroundWorker([sys.executable, "-m", "weserve", "run_huey"])
+        # uvicorn stops gracefully on SIGINT/SIGTERM, then raises the signal again with the
+        # previous handler: ours turns SIGTERM into an exception, so the worker still stops.
+        previous = signal.signal(signal.SIGTERM, _raise_shutdown)
+        try:
+            if worker is not None:
+                worker.start()
+            uvicorn.run(ASGI_APP, **self._uvicorn_options(host, port, options["workers"]))
+        except (KeyboardInterrupt, _Shutdown):
+            pass
+        finally:
+            if worker is not None:
+                worker.stop()
+            signal.signal(signal.SIGTERM, previous)
+        self.stdout.write(_("WeServe stopped."))
+
+    def _refuse_unsafe_start(self, workers: int) -> None:
+        if not data_key_available():
+            raise CommandError(
+                _(
+                    "No data key, so personal data could be neither stored nor read. "
+                    "Set WESERVE_DATA_KEY, or run `weserve demo` to create {path}."
+                ).format(path=settings.DATA_KEY_FILE)
+            )
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                _(
+                    "More than one worker needs REDIS_URL: without Redis, live updates "
+                    "travel inside one process only, so screens served by another worker "
+                    "would miss them. Set REDIS_URL or use --workers 1."
+                )
+            )
+        missing = missing_static_files()
+        if missing is None:
+            raise CommandError(
+                _(
+                    "Static files have not been collected: run `weserve demo` or "
+                    "`weserve collectstatic`."
+                )
+            )
+        if missing:
+            raise CommandError(
+                _(
+                    "{count} static file(s) are missing from the collected ones (for example "
+                    "{name}): run `weserve collectstatic`."
+                ).format(count=len(missing), name=missing[0])
+            )
+
+    def _uvicorn_options(self, host: str, port: int, workers: int) -> dict[str, Any]:
+        proxies = settings.TRUSTED_PROXIES
+        return {
+            "host": host,
+            "port": port,
+            "workers": workers,
+            # Django's ASGI handler does not speak the lifespan protocol.
+            "lifespan": "off",
+            "proxy_headers": bool(proxies),
+            "forwarded_allow_ips": ",".join(proxies) if proxies else "",
+            "access_log": True,
+            "log_config": log_config(),
+            "log_level": "info",
+            "server_header": False,
+            "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        }

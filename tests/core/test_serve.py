@@ -1,0 +1,214 @@
+"""`weserve serve` as an operator runs it: a real process, real HTTP, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
+
+from tests.core.test_settings import run_weserve, weserve_env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - our own server
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> dict[str, str]:
+    """A fresh install, migrated and with its static files collected."""
+    var_dir = tmp_path_factory.mktemp("serve-var")
+    env = weserve_env(var_dir, WESERVE_DATA_KEY=Fernet.generate_key().decode())
+    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        result = run_weserve(step, env, timeout=180)
+        assert result.returncode == 0, result.stderr
+    return env
+
+
+@contextmanager
+def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    port = free_port()
+    log = Path(env["WESERVE_VAR_DIR"]) / f"serve-{port}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "weserve", "serve", "--port", str(port), *args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if get(f"{base}/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield base, process, log
+    finally:
+        if process.poll() is None:
+            # Gracefully first, so a background worker is never left behind.
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it has exited all the same.
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def test_serve_answers_pages_and_static_files_and_logs_each_request(installed):
+    manifest = json.loads(
+        (Path(installed["WESERVE_VAR_DIR"]) / "static/staticfiles.json").read_text()
+    )
+    hashed_css = manifest["paths"]["admin/css/base.css"]
+
+    with serving(installed, "--no-worker") as (base, process, log):
+        health_status, health_body = get(f"{base}/healthz")
+        static_status, _ = get(f"{base}/static/{hashed_css}")
+        login_status, login_body = get(f"{base}/accounts/login/")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+
+    assert health_status == 200
+    assert json.loads(health_body)["checks"] == {"database": True, "channel_layer": True}
+    assert static_status == 200
+    assert login_status == 200
+    assert b'name="password"' in login_body
+    output = log.read_text()
+    assert re.search(r'127\.0\.0\.1:\d+ - "GET /healthz HTTP/1\.1" 200', output)
+    assert '"GET /accounts/login/ HTTP/1.1" 200' in output
+    assert "WeServe stopped." in output
+
+
+def test_serve_hands_websockets_to_the_live_screens(installed):
+    with serving(installed, "--no-worker") as (base, process, log):
+        try:
+            with ws_connect(base.replace("http", "ws") + "/ws/tickets/unknown/", open_timeout=5):
+                pass
+        except InvalidStatus:
+            pass  # the screen may refuse an unknown ticket: the handshake reached it all the same
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+    # A server without WebSocket support would log a plain "GET" here instead.
+    assert re.search(r'"WebSocket /ws/tickets/unknown/" \d{3}', log.read_text())
+
+
+def test_serve_starts_the_background_worker_and_stops_it_on_sigterm(installed):
+    with serving(installed) as (_base, process, log):
+        deadline = time.monotonic() + 20
+        while not (found := re.search(r"Background worker started \[(\d+)\]", log.read_text())):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        worker_pid = int(found.group(1))
+        assert pid_alive(worker_pid)
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+
+    assert not pid_alive(worker_pid)
+    assert f"Background worker stopped [{worker_pid}]" in log.read_text()
+
+
+def test_serve_stops_cleanly_on_ctrl_c(installed):
+    with serving(installed, "--no-worker") as (_base, process, log):
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+
+    assert "WeServe stopped." in log.read_text()
+
+
+def test_serve_believes_forwarded_addresses_only_from_trusted_proxies(installed):
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+
+    with serving(installed, "--no-worker") as (base, process, log):
+        get(f"{base}/healthz", forwarded)
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    assert "203.0.113.9" not in log.read_text()
+
+    trusting = {**installed, "WESERVE_TRUSTED_PROXIES": "127.0.0.1/32"}
+    with serving(trusting, "--no-worker") as (base, process, log):
+        get(f"{base}/healthz", forwarded)
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    assert re.search(r'203\.0\.113\.9:\d+ - "GET /healthz', log.read_text())
+
+
+def test_serve_says_how_to_collect_static_files_when_they_are_missing(tmp_path):
+    env = weserve_env(tmp_path, WESERVE_DATA_KEY=Fernet.generate_key().decode())
+
+    result = run_weserve(["serve", "--no-worker"], env)
+
+    assert result.returncode != 0
+    assert "run `weserve demo` or `weserve collectstatic`" in result.stderr
+
+
+def test_serve_refuses_a_port_that_is_not_a_port(installed):
+    result = run_weserve(["serve", "--port", "70000"], installed)
+
+    assert result.returncode != 0
+    assert "--port" in result.stderr
+
+
+def test_serve_says_the_port_is_taken_instead_of_starting_half_way(installed):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = run_weserve(["serve", "--port", str(port)], installed)
+
+    assert result.returncode != 0
+    assert f"Cannot listen on 127.0.0.1 port {port}" in result.stderr
+    assert "Background worker started" not in result.stdout + result.stderr
+
+
+def test_serve_warns_when_the_database_is_not_migrated(tmp_path):
+    # Debug mode serves static files from the source, so nothing needs collecting.
+    env = weserve_env(tmp_path, WESERVE_DATA_KEY=Fernet.generate_key().decode(), WESERVE_DEBUG="1")
+
+    with serving(env, "--no-worker") as (_base, process, log):
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+    assert "not applied: run `weserve migrate`" in log.read_text()

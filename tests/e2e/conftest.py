@@ -1,0 +1,164 @@
+"""Browser tests: Debian Chromium, through Playwright, against a real `weserve serve`.
+
+pytest-django's live_server speaks no WebSocket, so the server is `weserve serve` in a
+subprocess, on a file SQLite database in a fresh var/ directory filled by `weserve demo`,
+exactly as the README's quick start leaves it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+START_TIMEOUT_SECONDS = 60
+# What a fresh install must not inherit from the test run around it.
+_OWN_CONFIG = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _django_beside_playwright() -> Iterator[None]:
+    # Playwright's sync API runs an event loop in the test thread; Django would then refuse
+    # ORM calls made from a test. Allowed for these tests only, and put back afterwards.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="package")
+def chromium() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("WESERVE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{message}, and WESERVE_REQUIRE_BROWSER=1 makes browser tests mandatory")
+    pytest.skip(f"{message}: browser tests skipped")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own server
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="package")
+def live_weserve(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a `weserve serve` holding the demo data."""
+    var_dir = tmp_path_factory.mktemp("e2e-var")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("WESERVE_") and key not in _OWN_CONFIG
+    }
+    env["WESERVE_VAR_DIR"] = str(var_dir)
+    env["DATABASE_URL"] = f"sqlite:///{var_dir / 'weserve.sqlite3'}"
+    weserve = [sys.executable, "-m", "weserve"]
+
+    demo = subprocess.run(  # noqa: S603
+        [*weserve, "demo"], env=env, capture_output=True, text=True, timeout=600
+    )
+    if demo.returncode != 0:
+        pytest.fail(f"`weserve demo` failed:\n{demo.stdout}\n{demo.stderr}")
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = var_dir / "serve.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(  # noqa: S603
+            [*weserve, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not _healthy(f"{base_url}/healthz"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"`weserve serve` did not become healthy:\n{log_path.read_text()}")
+            time.sleep(0.25)
+        yield base_url
+    finally:
+        # SIGTERM is the graceful stop: the server also stops its background worker.
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="package")
+def browser(chromium: Path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+def _artifact(request: pytest.FixtureRequest, step: str = "") -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / (f"{name}-{step}.png" if step else f"{name}.png")
+
+
+@pytest.fixture
+def page(browser, live_weserve: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh browser profile, as a person in Malaysia would bring (Malay first)."""
+    context = browser.new_context(
+        base_url=live_weserve, locale="ms-MY", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    new_page = context.new_page()
+    try:
+        yield new_page
+    finally:
+        # The last screen of every test, passed or failed, for a person to look at.
+        new_page.screenshot(path=_artifact(request), full_page=True)
+        context.close()
+
+
+@pytest.fixture
+def screenshot(page, request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """Save the page now as test-artifacts/<test>-<step>.png."""
+
+    def take(step: str) -> Path:
+        path = _artifact(request, step)
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
