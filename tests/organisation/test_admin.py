@@ -94,15 +94,21 @@ def test_only_administrators_reach_the_admin(users, admin_for):
     assert admin_for("admin").get(url("index")).status_code == 200
 
     response = admin_for("penyelia").get(url("index"))
+    assert response.status_code == 403
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(db):
+    from django.test import Client
+
+    response = Client().get(url("index"))
     assert response.status_code == 302
     assert response.url.startswith(url("login"))
 
 
-def test_administrator_without_the_staff_flag_is_sent_to_sign_in(client_for):
+def test_administrator_without_the_staff_flag_is_refused(client_for):
     response = client_for("admin").get(url("index"))
 
-    assert response.status_code == 302
-    assert response.url.startswith(url("login"))
+    assert response.status_code == 403
 
 
 # --- Office scoping --------------------------------------------------------------------

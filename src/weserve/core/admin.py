@@ -10,13 +10,16 @@ admin history.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import update_wrapper
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from weserve.core.admin_mixins import NoDeleteAdminMixin, ReadOnlyAdminMixin
 from weserve.core.audit import log_action
@@ -35,6 +38,23 @@ def admin_site_permission(request: HttpRequest) -> bool:
 
 # The default site stays Django's own (other apps register on it); only its door changes.
 admin.site.has_permission = admin_site_permission  # type: ignore[method-assign]
+_django_admin_view = admin.site.admin_view
+
+
+def _admin_view(view: Callable[..., HttpResponse], cacheable: bool = False) -> Any:
+    """A signed-in person without the administrator role gets 403, as on every other page;
+    Django's admin would send them to its own sign-in form instead."""
+    inner = _django_admin_view(view, cacheable)
+
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not admin.site.has_permission(request):
+            raise PermissionDenied
+        return inner(request, *args, **kwargs)
+
+    return update_wrapper(guarded, inner)
+
+
+admin.site.admin_view = _admin_view  # type: ignore[method-assign]
 
 
 def sees_all_offices(user: Any) -> bool:

@@ -312,6 +312,7 @@ def display_home(request: HttpRequest) -> HttpResponse:
     office = getattr(request, "office", None)
     if office is None:
         raise Http404
+    require_office_role(request.user, office, *PREVIEW_ROLES)
     return redirect("display_board", office_code=office.code)
 
 
@@ -320,6 +321,7 @@ def notices_home(request: HttpRequest) -> HttpResponse:
     office = getattr(request, "office", None)
     if office is None:
         raise Http404
+    require_office_role(request.user, office, *NOTICE_ROLES)
     return redirect("display_notices", office_code=office.code)
 
 

@@ -1,0 +1,356 @@
+"""Every URL the project registers, walked: office scoping and roles, proven per URL.
+
+`CASES` classifies each URL name. A new URL that is not classified here fails
+`test_every_registered_url_is_classified`, so no page or endpoint escapes this test.
+
+- `Public`: needs no office scoping (sign-in, health, public ticket page by its
+  unguessable id, the API schema...); the reason is written beside it.
+- `CurrentOffice`: works on the office the person is working in (request.office) and
+  takes no record of another office in its URL; proven: a wrong role gets 403.
+- `Record`: names a record of PKMD-PJ in its URL (an office code, a counter, a ticket,
+  a device...). Proven: a user of another district (PKMD-JB) *with the right role* gets
+  404, and a PKMD-PJ user with the wrong role gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import make_user
+from weserve.core.roles import Role
+from weserve.organisation.devices import create_device
+from weserve.organisation.models import Counter, Section
+from weserve.queueing import notices, services
+
+
+@dataclass(frozen=True)
+class Public:
+    reason: str
+
+
+@dataclass(frozen=True)
+class CurrentOffice:
+    path: str
+    actor: str  # a user key with the right role at PKMD-PJ
+    wrong_role: str | None  # a user key at PKMD-PJ whose role may not use it
+    method: str = "get"
+
+
+@dataclass(frozen=True)
+class Record:
+    path: Callable[[Any], str]  # built from the PKMD-PJ records
+    actor: str  # right role, at PKMD-PJ; its PKMD-JB counterpart is OTHER[actor]
+    wrong_role: str | None
+    method: str = "get"
+    data: dict[str, Any] = field(default_factory=dict)
+    json: bool = False
+
+
+# The PKMD-JB user with the same role as each PKMD-PJ actor.
+OTHER = {
+    "penyelia": "jb_penyelia",
+    "petugas": "jb_petugas",
+    "admin": "jb_admin",
+    "kiosk": "jb_kiosk",
+    "display": "jb_display",
+}
+
+
+def _ticket_path(action: str) -> Callable[[Any], str]:
+    return lambda r: f"/counter/{r.counter.pk}/tickets/{r.ticket.public_id}/{action}/"
+
+
+def _api_ticket(action: str) -> Callable[[Any], str]:
+    return lambda r: f"/api/v1/tickets/{r.ticket.public_id}/{action}"
+
+
+def _api_counter(action: str) -> Callable[[Any], str]:
+    return lambda r: f"/api/v1/counters/{r.counter.pk}/{action}"
+
+
+CASES: dict[str, Public | CurrentOffice | Record] = {
+    # --- core ---
+    "healthz": Public("reports only whether the database and channel layer answer"),
+    "login": Public("sign-in page"),
+    "logout": Public("signs the caller out"),
+    "password_change": Public("the caller's own password"),
+    "password_change_done": Public("the caller's own password"),
+    "set_language": Public("sets the caller's language cookie"),
+    "javascript-catalog": Public("translations for scripts"),
+    "switch_office": CurrentOffice("/office/switch/", "petugas", None, method="post"),
+    "audit_log": CurrentOffice("/audit/", "penyelia", "petugas"),
+    "mykad_reveal": Public(
+        "generic over models with a MyKad; office and role rules are proven record by "
+        "record in tests/core/test_personal.py (404 other office, 403 wrong role)"
+    ),
+    # --- organisation ---
+    "home": CurrentOffice("/", "petugas", None),
+    "device_list": CurrentOffice("/devices/", "admin", "penyelia"),
+    "device_create": CurrentOffice("/devices/new/", "admin", "penyelia"),
+    "device_pairing_code": Record(
+        lambda r: f"/devices/{r.device.pk}/pairing-code/", "admin", "penyelia", method="post"
+    ),
+    "device_revoke": Record(lambda r: f"/devices/{r.device.pk}/revoke/", "admin", "penyelia"),
+    "pair": Public("a device types its one-time pairing code; no record is named"),
+    "device_paired": Public("shows the caller's own paired device"),
+    # --- queueing: pages ---
+    "ticket_status": Public("the mobile ticket page: its unguessable id is the secret"),
+    "kiosk": Record(lambda r: "/kiosk/PKMD-PJ/", "penyelia", "petugas"),
+    "kiosk_priority": Record(lambda r: "/kiosk/PKMD-PJ/services/BKK/", "penyelia", "petugas"),
+    "kiosk_issue": Record(
+        lambda r: "/kiosk/PKMD-PJ/tickets/",
+        "penyelia",
+        "petugas",
+        method="post",
+        data={"service": "BKK", "priority": "none"},
+    ),
+    "counter_console": CurrentOffice("/counter/", "petugas", "telefonis"),
+    "counter_open": CurrentOffice("/counter/open/", "petugas", "telefonis", method="post"),
+    "counter_live": CurrentOffice("/counter/live/", "penyelia", "petugas"),
+    "counter_live_close": Record(
+        lambda r: f"/counter/live/{r.counter.pk}/close/", "penyelia", "petugas", method="post"
+    ),
+    "counter_console_for": Record(lambda r: f"/counter/{r.counter.pk}/", "petugas", "telefonis"),
+    "counter_call_next": Record(
+        lambda r: f"/counter/{r.counter.pk}/call-next/", "petugas", "telefonis", method="post"
+    ),
+    "counter_pause": Record(
+        lambda r: f"/counter/{r.counter.pk}/pause/", "petugas", "telefonis", method="post"
+    ),
+    "counter_resume": Record(
+        lambda r: f"/counter/{r.counter.pk}/resume/", "petugas", "telefonis", method="post"
+    ),
+    "counter_close": Record(
+        lambda r: f"/counter/{r.counter.pk}/close/", "petugas", "telefonis", method="post"
+    ),
+    "counter_recall": Record(_ticket_path("recall"), "petugas", "telefonis", method="post"),
+    "counter_start": Record(_ticket_path("start"), "petugas", "telefonis", method="post"),
+    "counter_no_show": Record(_ticket_path("no-show"), "petugas", "telefonis", method="post"),
+    "counter_reinstate": Record(_ticket_path("reinstate"), "petugas", "telefonis", method="post"),
+    "counter_transfer": Record(
+        _ticket_path("transfer"), "petugas", "telefonis", method="post", data={"service": "OKU"}
+    ),
+    "counter_complete": Record(_ticket_path("complete"), "petugas", "telefonis", method="post"),
+    "display_home": CurrentOffice("/display/", "penyelia", "pegawai"),
+    "display_notices_home": CurrentOffice("/display/notices/", "penyelia", "petugas"),
+    "display_board": Record(lambda r: "/display/PKMD-PJ/", "penyelia", "pegawai"),
+    "display_notices_json": Record(
+        lambda r: "/display/PKMD-PJ/notices.json", "penyelia", "pegawai"
+    ),
+    "display_notices": Record(lambda r: "/display/PKMD-PJ/notices/", "penyelia", "petugas"),
+    "display_announcement_create": Record(
+        lambda r: "/display/PKMD-PJ/notices/announcements/",
+        "penyelia",
+        "petugas",
+        method="post",
+        data={"text_ms": "Notis baharu", "text_en": "", "order": "0"},
+    ),
+    "display_announcement_edit": Record(
+        lambda r: f"/display/PKMD-PJ/notices/announcements/{r.announcement.pk}/",
+        "penyelia",
+        "petugas",
+    ),
+    "display_announcement_delete": Record(
+        lambda r: f"/display/PKMD-PJ/notices/announcements/{r.announcement.pk}/delete/",
+        "penyelia",
+        "petugas",
+        method="post",
+    ),
+    # --- API ---
+    "api:api-root": Public("Ninja's index of the API"),
+    "api:openapi-json": Public("the API's schema"),
+    "api:openapi-view": Public("the API's documentation page"),
+    "api:ping": Public("a trivial endpoint for benchmarks"),
+    "api:create_token": Public("exchanges the caller's own password for a token"),
+    "api:revoke_token": Public("revokes the caller's own token"),
+    "api:get_ticket": Public("a ticket's public status: its unguessable id is the secret"),
+    "api:list_offices": CurrentOffice("/api/v1/offices", "petugas", None),
+    "api:get_office": Record(lambda r: "/api/v1/offices/PKMD-PJ", "petugas", None),
+    "api:list_services": Record(lambda r: "/api/v1/offices/PKMD-PJ/services", "petugas", None),
+    "api:issue_ticket": Record(
+        lambda r: "/api/v1/offices/PKMD-PJ/tickets",
+        "kiosk",
+        "display",
+        method="post",
+        data={"service": "BKK"},
+        json=True,
+    ),
+    "api:list_counters": Record(lambda r: "/api/v1/offices/PKMD-PJ/counters", "penyelia", None),
+    "api:display": Record(lambda r: "/api/v1/offices/PKMD-PJ/display", "display", "kiosk"),
+    "api:open_counter": Record(_api_counter("open"), "petugas", "telefonis", method="post"),
+    "api:close_counter": Record(_api_counter("close"), "petugas", "telefonis", method="post"),
+    "api:pause_counter": Record(_api_counter("pause"), "petugas", "telefonis", method="post"),
+    "api:resume_counter": Record(_api_counter("resume"), "petugas", "telefonis", method="post"),
+    "api:call_next": Record(_api_counter("call-next"), "petugas", "telefonis", method="post"),
+    "api:recall": Record(_api_ticket("recall"), "petugas", "telefonis", method="post"),
+    "api:start": Record(_api_ticket("start"), "petugas", "telefonis", method="post"),
+    "api:no_show": Record(_api_ticket("no-show"), "petugas", "telefonis", method="post"),
+    "api:reinstate": Record(_api_ticket("reinstate"), "petugas", "telefonis", method="post"),
+    "api:complete": Record(
+        _api_ticket("complete"), "petugas", "telefonis", method="post", json=True
+    ),
+    "api:transfer": Record(
+        _api_ticket("transfer"),
+        "petugas",
+        "telefonis",
+        method="post",
+        data={"service": "OKU"},
+        json=True,
+    ),
+}
+
+
+def registered_url_names() -> list[str]:
+    names: list[str] = []
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace
+                full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+                walk(p.url_patterns, full)
+            elif isinstance(p, URLPattern):
+                name = p.name or p.lookup_str
+                names.append(f"{namespace}:{name}" if namespace else name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def test_every_registered_url_is_classified():
+    names = registered_url_names()
+    unclassified = sorted({n for n in names if not n.startswith("admin:") and n not in CASES})
+    assert unclassified == [], "classify these URLs in tests/test_url_scoping.py"
+    stale = sorted(set(CASES) - set(names))
+    assert stale == [], "these classified URLs no longer exist"
+
+
+@dataclass
+class PjRecords:
+    counter: Counter
+    ticket: Any
+    device: Any
+    announcement: Any
+
+
+@pytest.fixture
+def world(tree, users):
+    """PKMD-PJ records, a JB user per role, and device clients."""
+    users["jb_admin"] = make_user("admin.jb", tree.jb, Role.ADMIN)
+    users["jb_admin"].is_staff = True
+    users["jb_admin"].save(update_fields=["is_staff"])
+    users["admin"].is_staff = True
+    users["admin"].save(update_fields=["is_staff"])
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    services.open_counter(counter, acting_user=users["petugas"])
+    ticket = services.issue_ticket(tree.pj, tree.services["BKK"])
+    services.call_next(counter, acting_user=users["petugas"])
+    device, _token = create_device(tree.pj, "kiosk", "Kiosk PJ")
+    announcement = notices.create_announcement(
+        tree.pj, text_ms="Notis", text_en="Notice", acting_user=users["penyelia"]
+    )
+    tokens = {
+        "kiosk": create_device(tree.pj, "kiosk", "K")[1],
+        "display": create_device(tree.pj, "display", "D")[1],
+        "jb_kiosk": create_device(tree.jb, "kiosk", "K")[1],
+        "jb_display": create_device(tree.jb, "display", "D")[1],
+    }
+    return PjRecords(counter, ticket, device, announcement), users, tokens
+
+
+def _client(key: str, users: dict[str, Any], tokens: dict[str, str]) -> Client:
+    if key in tokens:
+        return Client(HTTP_AUTHORIZATION=f"Bearer {tokens[key]}")
+    client = Client()
+    client.force_login(users[key])
+    return client
+
+
+def _request(client: Client, case: Record | CurrentOffice, path: str) -> Any:
+    if case.method == "get":
+        return client.get(path)
+    data = getattr(case, "data", {})
+    if getattr(case, "json", False) or path.startswith("/api/"):
+        import json
+
+        return client.post(path, data=json.dumps(data), content_type="application/json")
+    return client.post(path, data)
+
+
+RECORD_CASES = sorted(n for n, c in CASES.items() if isinstance(c, Record))
+ROLE_CASES = sorted(
+    n for n, c in CASES.items() if isinstance(c, Record | CurrentOffice) and c.wrong_role
+)
+
+
+@pytest.mark.parametrize("name", RECORD_CASES)
+def test_another_districts_user_gets_404_on_pkmd_pj_records(name, world):
+    records, users, tokens = world
+    case = CASES[name]
+    assert isinstance(case, Record)
+    response = _request(_client(OTHER[case.actor], users, tokens), case, case.path(records))
+    assert response.status_code == 404, (name, response.status_code)
+
+
+@pytest.mark.parametrize("name", ROLE_CASES)
+def test_wrong_role_in_own_office_gets_403(name, world):
+    records, users, tokens = world
+    case = CASES[name]
+    path = case.path(records) if isinstance(case, Record) else case.path
+    response = _request(_client(case.wrong_role, users, tokens), case, path)
+    assert response.status_code == 403, (name, response.status_code)
+
+
+@pytest.mark.parametrize("name", RECORD_CASES)
+def test_right_role_in_own_office_is_not_refused(name, world):
+    """The control: the same request by the right role of PKMD-PJ is not 403/404."""
+    records, users, tokens = world
+    case = CASES[name]
+    assert isinstance(case, Record)
+    response = _request(_client(case.actor, users, tokens), case, case.path(records))
+    assert response.status_code not in (403, 404), (name, response.status_code)
+
+
+# --- The Django admin ---------------------------------------------------------------------
+
+
+def _office_scoped_admin_models() -> list[Any]:
+    return sorted(
+        (m for m in admin_site._registry if m._meta.app_label == "organisation"),
+        key=lambda m: m._meta.model_name,
+    )
+
+
+def test_admin_refuses_signed_in_people_without_the_administrator_role(world):
+    _records, users, tokens = world
+    response = _client("penyelia", users, tokens).get("/admin/")
+    assert response.status_code == 403
+
+
+def test_admin_answers_404_for_another_districts_records(world, tree):
+    _records, users, tokens = world
+    jb_admin = _client("jb_admin", users, tokens)
+    section = Section.objects.create(office=tree.pj, code="X", name_ms="X", name_en="X")
+    pj_objects = {
+        "office": tree.pj,
+        "counter": Counter.objects.get(office=tree.pj, number=1),
+        "section": section,
+        "device": _records.device,
+        "staffmember": users["petugas"].staff,
+    }
+    checked = []
+    for model in _office_scoped_admin_models():
+        obj = pj_objects.get(model._meta.model_name)
+        if obj is None:
+            continue
+        url = f"/admin/organisation/{model._meta.model_name}/{obj.pk}/change/"
+        assert jb_admin.get(url).status_code == 404, url
+        checked.append(model._meta.model_name)
+    assert set(checked) == set(pj_objects)
