@@ -280,3 +280,14 @@ def test_malay_is_the_default_even_when_the_browser_asks_for_english(db):
 
     response = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response.headers["Content-Language"] == "ms"
+
+
+def test_menu_marks_only_the_most_specific_entry_current(users, client_for):
+    from weserve.core.navigation import menu_for
+
+    class Request:
+        path = "/counter/live/"
+        user = users["penyelia"]
+
+    active = [e["url"] for e in menu_for(Request()) if e["active"]]
+    assert active == ["/counter/live/"]

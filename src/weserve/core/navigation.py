@@ -42,11 +42,14 @@ def menu_for(request: HttpRequest) -> list[dict[str, Any]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        entries.append(
-            {
-                "label": item.label,
-                "url": url,
-                "active": request.path.startswith(url) if url != "/" else request.path == "/",
-            }
-        )
+        entries.append({"label": item.label, "url": url, "active": False})
+    # The current entry is the one whose address is the longest prefix of the page's, so
+    # /counter/live/ marks "Live view" and not "Counter" as well.
+    matches = [
+        e
+        for e in entries
+        if request.path == e["url"] or (e["url"] != "/" and request.path.startswith(e["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["active"] = True
     return entries

@@ -6,3 +6,8 @@ class QueueingConfig(AppConfig):
     name = "weserve.queueing"
     label = "queueing"
     verbose_name = _("Queue management")
+
+    def ready(self) -> None:
+        from weserve.queueing.nav import register_menu
+
+        register_menu()
