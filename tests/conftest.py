@@ -26,6 +26,8 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = True
+    # The queue's hot path reads the database afresh: a remembered read would outlive a test.
+    settings.QUEUE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

@@ -208,4 +208,10 @@ def make_api(**kwargs: Any) -> NinjaAPI:
             api, request, 500, "server_error", _("Something went wrong on our side.")
         )
 
+    @api.get("/ping", auth=None, tags=["meta"])
+    def ping(request: HttpRequest) -> dict[str, bool]:
+        """`{"ok": true}` and nothing else: no database, no channel layer (/healthz checks
+        those). The yardstick bench/queue_load.py measures the ticket endpoint against."""
+        return {"ok": True}
+
     return api

@@ -18,7 +18,7 @@ from pydantic import Field
 from weserve.core.api import principal
 from weserve.core.errors import DomainError
 from weserve.organisation.models import Counter, Device, Office, Service
-from weserve.queueing import services
+from weserve.queueing import readcache, services
 from weserve.queueing.access import (
     require_counter_operator,
     require_device_kind,
@@ -26,8 +26,7 @@ from weserve.queueing.access import (
     require_staff,
 )
 from weserve.queueing.models import Ticket
-from weserve.queueing.selectors import counters_with_state, display_snapshot, people_ahead
-from weserve.queueing.selectors import wait_estimate as _wait
+from weserve.queueing.selectors import counters_with_state, display_snapshot, position_and_wait
 
 router = Router(tags=["queue"])
 
@@ -103,7 +102,7 @@ def status_url(ticket: Ticket) -> str:
 
 
 def ticket_out(ticket: Ticket) -> dict[str, Any]:
-    ahead = people_ahead(ticket)
+    ahead, wait = position_and_wait(ticket)
     return {
         "id": ticket.public_id,
         "number": ticket.number,
@@ -114,7 +113,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "counter": _counter_ref(ticket.counter),
         "issued_at": ticket.issued_at,
         "called_at": ticket.called_at,
-        "estimated_wait_minutes": _wait(ticket, ahead),
+        "estimated_wait_minutes": wait,
     }
 
 
@@ -124,6 +123,21 @@ def _office(request: HttpRequest, code: str) -> Office:
     if office is None:
         raise Http404
     require_office(caller, office)
+    return office
+
+
+def _issuing_office(request: HttpRequest, code: str) -> Office:
+    """`_office` for the ticket issue, the hot path: the office with its opening hours and
+    holidays is remembered for a few seconds (weserve.queueing.readcache)."""
+    office = readcache.remember(
+        ("office", code),
+        lambda: (
+            Office.objects.prefetch_related("opening_hours", "holidays").filter(code=code).first()
+        ),
+    )
+    if office is None:
+        raise Http404
+    require_office(principal(request), office)
     return office
 
 
@@ -164,11 +178,14 @@ def _counter(request: HttpRequest, counter_id: int) -> Counter:
 def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> Any:
     """Issue a ticket (kiosk devices and staff of the office)."""
     caller = principal(request)
-    office = _office(request, office_code)
+    office = _issuing_office(request, office_code)
     require_device_kind(caller, Device.Kind.KIOSK)
     if caller.user is not None:
         require_staff(caller)
-    service = Service.objects.filter(code=payload.service, is_active=True).first()
+    service = readcache.remember(
+        ("service", payload.service),
+        lambda: Service.objects.filter(code=payload.service, is_active=True).first(),
+    )
     if service is None:
         raise Http404
     ticket = services.issue_ticket(

@@ -1,74 +1,405 @@
 """The waiting-time estimate: recent service times per service and the counters open.
 
-See docs/queueing.md for the method and its measured error against the naive estimate
-(people ahead × mean service time ÷ open counters).
+The maths is a pure function of a snapshot of the queue (`QueueState`), so the day
+simulation in bench/simulate_estimate.py runs exactly the code the kiosk, the slip and
+the mobile page run. docs/queueing.md gives the method and its measured error against
+the naive estimate (people ahead × mean service time ÷ open counters).
+
+The estimate replays the routing rules of `services.candidates` on the tickets ahead,
+with each ticket taking its service's robust mean time: every open counter finishes
+its current customer (the expected rest of a service already under way), then takes
+the tickets it may call, until one of them reaches the customer. So a counter shared
+by several services gives each only the time its queue gets, a counter that serves
+only this service is not slowed by other queues, and the special counter takes the
+priority lane first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
 
-from django.db.models import F
+from django.db import connection
+from django.db.models import Exists, OuterRef, Subquery
 
 from weserve.core import clock
 from weserve.organisation.models import Counter, Office, Service
-from weserve.queueing.models import CounterSession, Ticket, TicketStatus
+from weserve.queueing import readcache
+from weserve.queueing.models import (
+    ACTIVE_STATUSES,
+    CounterSession,
+    Priority,
+    Ticket,
+    TicketStatus,
+)
 
+# How much history a service's time is learnt from.
 RECENT_TICKETS = 30
 RECENT_DAYS = 14
+# The catalogue's typical time counts as this many observations, so a service with few
+# recent tickets starts from it and moves towards what the counters really take.
+PRIOR_WEIGHT = 3
+# One long case (or a ticket left open over lunch) must not stretch everyone's estimate:
+# observations are capped at this multiple of the median before they are averaged.
+WINSOR_FACTOR = 5.0
+# A customer who walks up takes this long at least; keeps a service's mean above zero.
+MIN_SERVICE_MINUTES = 0.5
+# Beyond this many tickets ahead, the replay is run on a proportionally smaller queue and
+# scaled up: the answer is hours anyway, and the issue path stays cheap.
+REPLAY_LIMIT = 200
+
+
+# --- The pure maths ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ServiceRate:
-    mean_minutes: float
-    counters: float
+class ServiceTime:
+    """What one service takes at a counter, learnt from recent tickets (minutes)."""
+
+    mean: float
+    # Capped observations, ascending: the expected rest of a service under way.
+    samples: tuple[float, ...] = ()
+
+    def remaining(self, elapsed: float) -> float:
+        """Expected minutes left of a service that has run `elapsed` minutes so far.
+
+        Heavy-tailed times make a long-running service likely to run on (the expected
+        rest grows with the time spent), which the observations show directly.
+        """
+        elapsed = max(0.0, elapsed)
+        longer = [x - elapsed for x in self.samples if x > elapsed]
+        # The mean itself stands in as one more observation, so a few samples or a
+        # service running past all of them still gives a sensible answer.
+        return (sum(longer) + self.mean) / (len(longer) + 1)
 
 
-def recent_service_minutes(office: Office, service: Service) -> float:
-    """Mean minutes from call to completion of the service's recent tickets here."""
+def service_time(observed: Iterable[float], typical: float) -> ServiceTime:
+    """A robust mean of observed service minutes, pulled towards the catalogue's time.
+
+    Observations are capped at WINSOR_FACTOR × their median (winsorised), so a single
+    absurd value (a ticket completed hours late) moves the mean little; while few exist,
+    the catalogue's typical time weighs in as PRIOR_WEIGHT observations.
+    """
+    values = sorted(max(MIN_SERVICE_MINUTES, float(x)) for x in observed)
+    typical = max(MIN_SERVICE_MINUTES, float(typical))
+    if values:
+        cap = WINSOR_FACTOR * median(values)
+        values = [min(x, cap) for x in values]
+    mean = (sum(values) + PRIOR_WEIGHT * typical) / (len(values) + PRIOR_WEIGHT)
+    return ServiceTime(mean=mean, samples=tuple(values))
+
+
+@dataclass(frozen=True)
+class CounterNow:
+    """An open, unpaused counter as the estimate sees it."""
+
+    services: frozenset[int]
+    priority_lane: bool = False
+    # The service of the customer at the counter now and minutes since they were called.
+    busy_service: int | None = None
+    busy_minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """A snapshot of an office's queue: everything the estimate reads, nothing more."""
+
+    counters: Sequence[CounterNow]
+    times: Mapping[int, ServiceTime]
+    # Waiting tickets ahead of the customer, counted per (service id, is priority).
+    ahead: Mapping[tuple[int, bool], int] = field(default_factory=dict)
+    priority_wait_minutes: float = 5.0
+
+    def time_of(self, service: int) -> ServiceTime:
+        # A service no counter serves: the catalogue's default typical time.
+        return self.times.get(service) or ServiceTime(mean=10.0)
+
+
+def _largest(
+    groups: Sequence[tuple[int, bool]], counts: dict[tuple[int, bool], int]
+) -> tuple[int, bool] | None:
+    """The group with the most tickets left, or None when all are empty."""
+    best, most = None, 0
+    for group in groups:
+        left = counts[group]
+        if left > most:
+            best, most = group, left
+    return best
+
+
+def estimate_minutes(state: QueueState, service: int, *, priority: bool = False) -> float:
+    """Expected minutes until a customer of `service` with `state.ahead` before them is
+    called (the pure maths; `estimate_for_ticket` feeds it from the database).
+
+    Each open counter becomes free when its current customer is done, then calls by the
+    rules of `services.candidates`: the special counter takes the priority lane first; an
+    ordinary counter takes everyone by arrival, or the priority lane first once this
+    customer, if a priority one, has waited the office's priority wait. Everyone in a lane
+    ahead came earlier, so goes first. The order among groups ahead is unknown (they are
+    counted, not listed); taking from the largest group keeps the groups in proportion,
+    as first come, first served would.
+    """
+    counts = {g: n for g, n in state.ahead.items() if n > 0}
+    total = sum(counts.values())
+    scale = 1.0
+    if total > REPLAY_LIMIT:
+        scale = total / REPLAY_LIMIT
+        counts = {g: max(1, round(n / scale)) for g, n in counts.items()}
+    # What each counter may take: (all groups it serves, its priority-lane groups, whether
+    # it serves this customer).
+    plans = []
+    heap: list[tuple[float, int]] = []
+    for index, counter in enumerate(state.counters):
+        eligible = [g for g in counts if g[0] in counter.services]
+        plans.append((eligible, [g for g in eligible if g[1]], service in counter.services))
+        free_at = 0.0
+        if counter.busy_service is not None:
+            rest = state.time_of(counter.busy_service).remaining(counter.busy_minutes)
+            free_at = rest / scale  # the replay's clock runs `scale` times faster
+        heap.append((free_at, index))
+    heapq.heapify(heap)
+    means = {s: state.time_of(s).mean for s, _lane in counts}
+    priority_wait = state.priority_wait_minutes / scale
+    while heap:
+        at, index = heapq.heappop(heap)
+        eligible, lanes, mine = plans[index]
+        pick = None
+        if state.counters[index].priority_lane or (priority and at >= priority_wait):
+            pick = _largest(lanes, counts)
+            if pick is None and priority and mine:
+                return at * scale
+        if pick is None:
+            pick = _largest(eligible, counts)
+        if pick is None:
+            if mine:
+                return at * scale
+            continue  # nothing more this counter can do before the customer
+        counts[pick] -= 1
+        heapq.heappush(heap, (at + means[pick[0]], index))
+    # No open counter serves the service: count its queue on one counter that opens now.
+    mean = state.time_of(service).mean
+    same = sum(n for (s, _p), n in state.ahead.items() if s == service)
+    return same * mean
+
+
+def naive_minutes(people_ahead: int, mean_minutes: float, open_counters: int) -> float:
+    """The baseline the estimate is measured against: ahead × mean ÷ open counters."""
+    return people_ahead * mean_minutes / max(1, open_counters)
+
+
+def shown_minutes(minutes: float) -> int:
+    """What a customer is shown: whole minutes, never negative."""
+    return max(0, math.floor(minutes + 0.5))
+
+
+# --- Reading the snapshot from the database -------------------------------------------------
+
+
+def service_times(office: Office, typical: Mapping[int, float]) -> dict[int, ServiceTime]:
+    """Robust service times from the office's recent completed tickets, per service of
+    `typical` (the catalogue's minutes, the starting point while few tickets exist)."""
     since = clock.now() - dt.timedelta(days=RECENT_DAYS)
-    rows = list(
+    # Newest first by queue time: the office's queue index gives them in that order, so
+    # this reads a few hundred rows rather than sorting two weeks of tickets.
+    rows = (
         Ticket.objects.filter(
             office=office,
-            service=service,
             status=TicketStatus.COMPLETED,
-            completed_at__gte=since,
+            queued_at__gte=since,
             called_at__isnull=False,
+            completed_at__isnull=False,
         )
-        .order_by("-completed_at")
-        .annotate(duration=F("completed_at") - F("called_at"))
-        .values_list("duration", flat=True)[:RECENT_TICKETS]
+        .order_by("-queued_at")
+        .values_list("service_id", "called_at", "completed_at")[: RECENT_TICKETS * 12]
     )
-    if not rows:
-        return float(service.typical_minutes)
-    # Blend with the catalogue's typical time while few samples exist.
-    weight = len(rows) / RECENT_TICKETS
-    observed = sum(d.total_seconds() for d in rows) / len(rows) / 60
-    return weight * observed + (1 - weight) * service.typical_minutes
+    observed: dict[int, list[float]] = {}
+    for service_id, called_at, completed_at in rows:
+        kept = observed.setdefault(service_id, [])
+        if len(kept) < RECENT_TICKETS:
+            kept.append((completed_at - called_at).total_seconds() / 60)
+    return {pk: service_time(observed.get(pk, ()), minutes) for pk, minutes in typical.items()}
 
 
-def open_counter_share(office: Office, service: Service) -> float:
-    """Counters working for this service now; a counter serving k services counts 1/k."""
-    open_ids = set(
-        CounterSession.objects.filter(
-            counter__office=office, closed_at__isnull=True, paused_at__isnull=True
-        ).values_list("counter_id", flat=True)
+@dataclass(frozen=True)
+class CounterRow:
+    """A counter as read from the database; the minutes busy are worked out when used."""
+
+    services: frozenset[int]
+    priority_lane: bool
+    is_open: bool  # open and not paused
+    busy_service: int | None
+    busy_since: dt.datetime | None
+
+    def now(self, at: dt.datetime) -> CounterNow:
+        """The counter at instant `at`, for the estimate."""
+        minutes = (at - self.busy_since).total_seconds() / 60 if self.busy_since else 0.0
+        return CounterNow(
+            services=self.services,
+            priority_lane=self.priority_lane,
+            busy_service=self.busy_service,
+            busy_minutes=max(0.0, minutes),
+        )
+
+
+@dataclass(frozen=True)
+class OfficeSnapshot:
+    """What changes slowly: the counters and the services' times (two queries)."""
+
+    counters: tuple[CounterRow, ...]
+    times: dict[int, ServiceTime]
+
+
+def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
+    """The office's active counters, which are open, whom they serve now, and the
+    catalogue minutes of the services they serve: one query."""
+    open_session = CounterSession.objects.filter(
+        counter=OuterRef("pk"), closed_at__isnull=True, paused_at__isnull=True
     )
-    share = 0.0
-    for counter in Counter.objects.filter(
-        office=office, is_active=True, services=service, pk__in=open_ids
-    ).prefetch_related("services"):
-        share += 1 / max(1, len(counter.services.all()))
-    return share
+    active = Ticket.objects.filter(counter=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    rows = (
+        Counter.objects.filter(office=office, is_active=True)
+        .annotate(
+            is_open=Exists(open_session),
+            busy_service=Subquery(active.values("service_id")[:1]),
+            busy_since=Subquery(active.values("called_at")[:1]),
+        )
+        .values_list(
+            "pk",
+            "kind",
+            "services",
+            "services__typical_minutes",
+            "is_open",
+            "busy_service",
+            "busy_since",
+        )
+    )
+    served: dict[int, set[int]] = {}
+    first: dict[int, tuple[Any, ...]] = {}
+    typical: dict[int, float] = {}
+    for pk, kind, service_id, minutes, is_open, busy_service, busy_since in rows:
+        first.setdefault(pk, (kind, is_open, busy_service, busy_since))
+        served.setdefault(pk, set())
+        if service_id is not None:
+            served[pk].add(service_id)
+            typical[service_id] = float(minutes)
+    counters = [
+        CounterRow(
+            services=frozenset(served[pk]),
+            priority_lane=kind == Counter.Kind.PRIORITY,
+            is_open=bool(is_open),
+            busy_service=busy_service,
+            busy_since=busy_since,
+        )
+        for pk, (kind, is_open, busy_service, busy_since) in first.items()
+    ]
+    return counters, typical
+
+
+def office_snapshot(office: Office) -> OfficeSnapshot:
+    """The office's counters and service times, reused for a few seconds (readcache).
+
+    A ticket issue returns its estimate, so the hot path reads these at most once per
+    office every few seconds; a counter opened or a service completed shows in estimates
+    that much later. People ahead are always read afresh.
+    """
+
+    def load() -> OfficeSnapshot:
+        counters, typical = read_counters(office)
+        return OfficeSnapshot(counters=tuple(counters), times=service_times(office, typical))
+
+    return readcache.remember(("estimate", office.pk), load)
+
+
+# Every ticket issue runs this, so it is one fixed statement rather than a queryset the
+# ORM compiles afresh each time (compiling cost more than running it; docs/performance.md).
+_WAITING_AHEAD_SQL = """
+SELECT service_id, priority <> %s, COUNT(*)
+FROM queueing_ticket
+WHERE office_id = %s AND status = %s AND queued_at < %s
+GROUP BY service_id, priority <> %s
+"""
+
+
+def waiting_ahead(office: Office, before: dt.datetime | None) -> dict[tuple[int, bool], int]:
+    """Waiting tickets of the office queued before `before` (all if None), counted per
+    (service id, is priority): the grouped count the ticket endpoint reads every time."""
+    if before is None:
+        # Later than any ticket can be queued: everyone waiting now.
+        before = clock.now() + dt.timedelta(days=1)
+    params = [
+        Priority.NONE,
+        office.pk,
+        TicketStatus.WAITING,
+        connection.ops.adapt_datetimefield_value(before),
+        Priority.NONE,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_WAITING_AHEAD_SQL, params)
+        return {(int(service), bool(lane)): int(n) for service, lane, n in cursor.fetchall()}
+
+
+def queue_state(office: Office, service: Service, ahead: dict[tuple[int, bool], int]) -> QueueState:
+    """The estimate's input for a customer of `service` with `ahead` before them."""
+    snapshot = office_snapshot(office)
+    now = clock.now()
+    opened = [c.now(now) for c in snapshot.counters if c.is_open]
+    if not any(service.pk in c.services for c in opened):
+        # Nobody is at a counter for it yet (before opening, say): count on the
+        # counters that serve it as they open.
+        opened += [
+            CounterNow(services=c.services, priority_lane=c.priority_lane)
+            for c in snapshot.counters
+            if service.pk in c.services
+        ]
+    times = snapshot.times
+    if service.pk not in times:
+        times = {**times, service.pk: service_time((), float(service.typical_minutes))}
+    return QueueState(
+        counters=opened,
+        times=times,
+        ahead=ahead,
+        priority_wait_minutes=float(office.priority_wait_minutes),
+    )
+
+
+def estimate_for_ticket(ticket: Ticket) -> int:
+    """Minutes until a waiting ticket is likely called (shown on the slip and the phone)."""
+    return _estimate(ticket, waiting_ahead(ticket.office, ticket.queued_at))
+
+
+def _estimate(ticket: Ticket, ahead: dict[tuple[int, bool], int]) -> int:
+    state = queue_state(ticket.office, ticket.service, ahead)
+    return shown_minutes(
+        estimate_minutes(state, ticket.service_id, priority=ticket.priority != Priority.NONE)
+    )
+
+
+def position_and_estimate(ticket: Ticket) -> tuple[int | None, int | None]:
+    """People ahead of a waiting ticket and its estimate, from one read of the queue;
+    (None, None) once it has been called.
+
+    People ahead are counted as `selectors.people_ahead` counts them: the waiting tickets
+    of the same service queued earlier; for a priority ticket, only the priority ones.
+    """
+    if ticket.status != TicketStatus.WAITING:
+        return None, None
+    ahead = waiting_ahead(ticket.office, ticket.queued_at)
+    position = ahead.get((ticket.service_id, True), 0)
+    if ticket.priority == Priority.NONE:
+        position += ahead.get((ticket.service_id, False), 0)
+    return position, _estimate(ticket, ahead)
 
 
 def estimate_wait_minutes(office: Office, service: Service, people_ahead: int) -> int:
-    """Minutes until a customer with `people_ahead` before them is likely called."""
-    mean = recent_service_minutes(office, service)
-    counters = open_counter_share(office, service)
-    if counters <= 0:
-        # Nobody is at a counter for it yet: assume one counter as it opens.
-        counters = 1.0
-    return max(0, math.ceil((people_ahead + 0.5) * mean / counters))
+    """Minutes a new normal customer of `service` would wait with `people_ahead` of that
+    service before them (the kiosk's start screen); other queues come from the database."""
+    ahead = {g: n for g, n in waiting_ahead(office, None).items() if g[0] != service.pk}
+    if people_ahead > 0:
+        ahead[(service.pk, False)] = people_ahead
+    state = queue_state(office, service, ahead)
+    return shown_minutes(estimate_minutes(state, service.pk))

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from weserve.core import clock
 from weserve.organisation.models import Counter, Office
 from weserve.queueing import events
-from weserve.queueing.estimate import estimate_wait_minutes
+from weserve.queueing.estimate import estimate_for_ticket, position_and_estimate
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
     CounterSession,
@@ -40,9 +40,20 @@ def people_ahead(ticket: Ticket) -> int | None:
 
 
 def wait_estimate(ticket: Ticket, ahead: int | None) -> int | None:
+    """Minutes until a waiting ticket is likely called; None once called (`ahead` None).
+
+    The estimate replays the queue ahead of this very ticket (weserve.queueing.estimate),
+    so it reads the ticket's lane and queue time rather than the count alone.
+    """
     if ahead is None:
         return None
-    return estimate_wait_minutes(ticket.office, ticket.service, ahead)
+    return estimate_for_ticket(ticket)
+
+
+def position_and_wait(ticket: Ticket) -> tuple[int | None, int | None]:
+    """`people_ahead` and `wait_estimate` together, reading the waiting tickets once (the
+    ticket issue returns both, so this is on the hot path)."""
+    return position_and_estimate(ticket)
 
 
 def counter_state(counter: Counter, session: CounterSession | None, active: Ticket | None) -> str:
@@ -168,3 +179,27 @@ def display_snapshot(office: Office) -> dict[str, Any]:
     ]
     waiting = {code: info["count"] for code, info in waiting_by_service(office).items()}
     return {"seq": seq, "calls": calls, "counters": counters, "waiting": waiting}
+
+
+def staff_at_counters(office: Office) -> dict[int, Counter]:
+    """Who is at which counter of an office now: {user id: counter} of the open sessions.
+
+    This is the "at counter N" presence of the staff directory; it is read from the
+    counter sessions rather than stored on the staff record, so it can never go stale.
+    """
+    return {
+        session.user_id: session.counter
+        for session in CounterSession.objects.filter(
+            counter__office=office, closed_at__isnull=True
+        ).select_related("counter")
+    }
+
+
+def recent_no_shows(counter: Counter, *, minutes: int) -> list[Ticket]:
+    """Tickets this counter marked as not having come within the last `minutes`, newest first."""
+    since = clock.now() - dt.timedelta(minutes=minutes)
+    return list(
+        Ticket.objects.filter(counter=counter, status=TicketStatus.NO_SHOW, no_show_at__gte=since)
+        .select_related("service")
+        .order_by("-no_show_at")
+    )

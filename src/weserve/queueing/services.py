@@ -116,6 +116,15 @@ def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> Non
     """409 reasons a ticket cannot be issued now; nothing is written."""
     if not office.is_active or not office.is_open(at):
         raise DomainError("office_closed", _("The office is closed now. No ticket was issued."))
+    # Ticket issue is the hot path: one query says "offered here, and a counter serves it";
+    # only when it does not are the two reasons below told apart.
+    if (
+        service.is_active
+        and Service.objects.filter(
+            pk=service.pk, offices=office, counters__office=office, counters__is_active=True
+        ).exists()
+    ):
+        return
     if not service.is_active or not service.offices.filter(pk=office.pk).exists():
         raise DomainError(
             "service_not_offered", _("This service is not offered at this office today.")
