@@ -116,7 +116,7 @@ def test_serve_answers_pages_and_static_files_and_logs_each_request(installed):
     output = log.read_text()
     assert re.search(r'127\.0\.0\.1:\d+ - "GET /healthz HTTP/1\.1" 200', output)
     assert '"GET /accounts/login/ HTTP/1.1" 200' in output
-    assert "WeServe stopped." in output
+    assert "WeServe dihentikan." in output
 
 
 def test_serve_hands_websockets_to_the_live_screens(installed):
@@ -154,7 +154,7 @@ def test_serve_stops_cleanly_on_ctrl_c(installed):
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
 
-    assert "WeServe stopped." in log.read_text()
+    assert "WeServe dihentikan." in log.read_text()
 
 
 def test_serve_believes_forwarded_addresses_only_from_trusted_proxies(installed):
@@ -180,7 +180,7 @@ def test_serve_says_how_to_collect_static_files_when_they_are_missing(tmp_path):
     result = run_weserve(["serve", "--no-worker"], env)
 
     assert result.returncode != 0
-    assert "run `weserve demo` or `weserve collectstatic`" in result.stderr
+    assert "jalankan `weserve demo` atau `weserve collectstatic`" in result.stderr
 
 
 def test_serve_refuses_a_port_that_is_not_a_port(installed):
@@ -199,7 +199,7 @@ def test_serve_says_the_port_is_taken_instead_of_starting_half_way(installed):
         result = run_weserve(["serve", "--port", str(port)], installed)
 
     assert result.returncode != 0
-    assert f"Cannot listen on 127.0.0.1 port {port}" in result.stderr
+    assert f"Tidak dapat mendengar pada 127.0.0.1 port {port}" in result.stderr
     assert "Background worker started" not in result.stdout + result.stderr
 
 
@@ -211,4 +211,4 @@ def test_serve_warns_when_the_database_is_not_migrated(tmp_path):
         process.send_signal(signal.SIGTERM)
         process.wait(30)
 
-    assert "not applied: run `weserve migrate`" in log.read_text()
+    assert "belum dijalankan: jalankan `weserve migrate`" in log.read_text()

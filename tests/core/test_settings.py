@@ -132,13 +132,13 @@ def test_serve_refuses_several_workers_without_redis(tmp_path):
     result = run_weserve(["serve", "--workers", "2", "--no-worker"], env)
 
     assert result.returncode != 0
-    assert "More than one worker needs REDIS_URL" in result.stderr
+    assert "Lebih daripada satu pekerja memerlukan REDIS_URL" in result.stderr
 
 
 def test_serve_refuses_to_start_without_a_data_key(tmp_path):
     result = run_weserve(["serve", "--no-worker"], weserve_env(tmp_path))
 
     assert result.returncode != 0
-    assert "No data key" in result.stderr
+    assert "Tiada kunci data" in result.stderr
     assert "WESERVE_DATA_KEY" in result.stderr
     assert not (tmp_path / "data.key").exists()

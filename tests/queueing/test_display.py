@@ -127,11 +127,11 @@ def test_the_board_starts_from_the_snapshot_with_the_latest_call_large(tree, use
     page = response.content.decode()
 
     assert text_of(page, "hero-number") == second.number == "A002"
-    assert "Counter 2" in text_of(page, "hero-counter")
-    assert text_of(page, "previous-calls") == "A001 Counter 1"
+    assert "Kaunter 2" in text_of(page, "hero-counter")
+    assert text_of(page, "previous-calls") == "A001 Kaunter 1"
     rows = text_of(page, "counter-list")
-    assert "Counter 1 Calling A001" in rows
-    assert "Counter 2 Calling A002" in rows
+    assert "Kaunter 1 Memanggil A001" in rows
+    assert "Kaunter 2 Memanggil A002" in rows
     waiting = text_of(page, "waiting-list")
     assert "B Pendaftaran OKU 1" in waiting
     assert "A Bantuan Kanak-Kanak 0" in waiting
@@ -337,7 +337,7 @@ def test_a_charter_form_without_malay_says_so_and_saves_nothing(tree, clock, cli
         NOTICES + "?", {"text_ms": "", "text_en": "English only.", "show_wait_target": "on"}
     )
     assert response.status_code == 422
-    assert "Write the client charter in Malay." in response.content.decode()
+    assert "Tulis Piagam Pelanggan dalam Bahasa Melayu." in response.content.decode()
     assert "English only." in response.content.decode()  # what was typed is kept
     assert not ClientCharter.objects.exists()
 
@@ -359,7 +359,7 @@ def test_penyelia_adds_edits_and_removes_an_announcement(tree, users, clock, cli
     assert announcement.active_from == dt.datetime(2026, 11, 25, 8, 0, tzinfo=MALAYSIA)
     listed = client.get(NOTICES).content.decode()
     assert "Cuti umum esok." in listed
-    assert "Showing now" in listed
+    assert "Sedang dipaparkan" in listed
 
     edit_url = f"{NOTICES}announcements/{announcement.pk}/"
     assert client.get(edit_url).status_code == 200
@@ -377,7 +377,7 @@ def test_penyelia_adds_edits_and_removes_an_announcement(tree, users, clock, cli
     # Taken off the board but kept, marked ended: the app never hard-deletes records.
     announcement.refresh_from_db()
     assert not announcement.is_active()
-    assert "Ended" in client.get(NOTICES).content.decode()
+    assert "Tamat" in client.get(NOTICES).content.decode()
     actions = list(
         AuditLog.objects.filter(action__startswith="queueing.announcement.")
         .order_by("id")
@@ -404,7 +404,7 @@ def test_an_announcement_form_with_its_end_before_its_start_says_so(tree, clock,
         },
     )
     assert response.status_code == 422
-    assert "The end must come after the start." in response.content.decode()
+    assert "Masa tamat mesti selepas masa mula." in response.content.decode()
     assert not Announcement.objects.exists()
 
 
@@ -413,7 +413,7 @@ def test_an_announcement_form_with_a_bad_date_says_so(tree, clock, client_for):
         NOTICES + "announcements/", {"text_ms": "Tarikh.", "active_from": "esok", "order": "0"}
     )
     assert response.status_code == 422
-    assert "Enter a date and time" in response.content.decode()
+    assert "Masukkan tarikh dan masa" in response.content.decode()
 
 
 def test_another_offices_announcement_is_404(tree, users, clock, client_for):
@@ -441,7 +441,7 @@ def test_the_ticker_data_lists_what_the_board_shows(tree, users, clock, tv):
 
 def test_an_office_that_wrote_nothing_yet_gets_a_welcome_line(tree, clock, tv):
     ticker = text_of(tv.get(BOARD).content.decode(), "ticker")
-    assert "Welcome to Pejabat PKMD-PJ." in ticker
+    assert "Selamat datang ke Pejabat PKMD-PJ." in ticker
     assert "Welcome to Office PKMD-PJ." in ticker
 
 

@@ -97,7 +97,7 @@ class DeviceForm(forms.Form):
         label=_("Name"),
         max_length=NAME_MAX_LENGTH,
         required=False,
-        help_text=_("Where it stands, e.g. \u201cKiosk at the entrance\u201d. Optional."),
+        help_text=_("Where it stands, e.g. “Kiosk at the entrance”. Optional."),
     )
     counter = CounterChoiceField(
         label=_("Counter"),

@@ -300,8 +300,21 @@
 
   function settleGuard(container) {
     var quietUntil = 0;
-    container.addEventListener("htmx:afterSwap", function () {
+    var settled = null;
+    container.addEventListener("htmx:afterSwap", function (event) {
+      // Only an action (a POST) guards against a second click; a live refresh (a GET)
+      // must not swallow the click the person is about to make.
+      var config = event.detail && event.detail.requestConfig;
+      if (!config || String(config.verb).toLowerCase() !== "post") {
+        return;
+      }
       quietUntil = Date.now() + SWAP_QUIET_MS;
+      // Marked while clicks are ignored, so people (and tests) can tell when it ends.
+      container.setAttribute("data-settling", "");
+      window.clearTimeout(settled);
+      settled = window.setTimeout(function () {
+        container.removeAttribute("data-settling");
+      }, SWAP_QUIET_MS);
     });
     container.addEventListener(
       "click",
