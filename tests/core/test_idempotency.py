@@ -308,3 +308,23 @@ def test_purge_removes_only_expired_responses(users, age_hours):
 
     assert deleted == (1 if age_hours > 24 else 0)
     assert IdempotentResponse.objects.count() == (0 if age_hours > 24 else 1)
+
+
+def test_hourly_task_drops_replies_older_than_a_day(db):
+    import datetime as dt
+
+    import time_machine
+
+    from weserve.core.models import IdempotentResponse
+    from weserve.core.tasks import purge_idempotent_responses
+
+    with time_machine.travel(dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC), tick=False):
+        IdempotentResponse.objects.create(
+            scope="a", key="old", method_path="POST /x", created_at=dt.datetime.now(dt.UTC)
+        )
+    with time_machine.travel(dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        IdempotentResponse.objects.create(
+            scope="a", key="new", method_path="POST /x", created_at=dt.datetime.now(dt.UTC)
+        )
+        purge_idempotent_responses.call_local()
+    assert list(IdempotentResponse.objects.values_list("key", flat=True)) == ["new"]
