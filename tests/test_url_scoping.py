@@ -354,3 +354,25 @@ def test_admin_answers_404_for_another_districts_records(world, tree):
         assert jb_admin.get(url).status_code == 404, url
         checked.append(model._meta.model_name)
     assert set(checked) == set(pj_objects)
+
+
+def test_every_admin_page_refuses_a_signed_in_non_administrator(world):
+    _records, users, tokens = world
+    supervisor = _client("penyelia", users, tokens)
+    pages = ["/admin/"] + [
+        f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin_site._registry
+    ]
+    refused = {page: supervisor.get(page).status_code for page in pages}
+    assert set(refused.values()) == {403}, refused
+
+
+def test_admin_hides_another_districts_accounts_and_audit_entries(world):
+    from weserve.core.models import AuditLog
+
+    _records, users, tokens = world
+    jb_admin = _client("jb_admin", users, tokens)
+    pj_user = users["petugas"]
+    pj_entry = AuditLog.objects.filter(office_code="PKMD-PJ").first()
+    assert pj_entry is not None
+    assert jb_admin.get(f"/admin/core/user/{pj_user.pk}/change/").status_code == 404
+    assert jb_admin.get(f"/admin/core/auditlog/{pj_entry.pk}/change/").status_code == 404
