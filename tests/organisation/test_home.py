@@ -173,3 +173,16 @@ def test_a_counter_taking_every_one_of_many_services_is_summed_up(tree, users, c
     first, second = re.findall(r'<li[^>]*data-testid="counter">.*?</li>\s*</ul>', counters, re.S)
     assert "Every service offered here" not in first and "Children" in first
     assert "Every service offered here" in second and "Service D" not in second
+
+
+def test_directory_shows_who_is_at_which_counter(tree, users, client_for):
+    from weserve.queueing import services
+
+    counter = Counter.objects.get(office=tree.pj, number=2)
+    services.open_counter(counter, acting_user=users["petugas"])
+    html = in_english(client_for("penyelia")).get("/").content.decode()
+    assert 'data-testid="live-presence"' in html
+    assert "At counter 2" in html
+    services.close_counter(counter, acting_user=users["petugas"])
+    html = in_english(client_for("penyelia")).get("/").content.decode()
+    assert "At counter 2" not in html

@@ -9,9 +9,18 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from weserve.core.presence import live_presence
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import home_office_ids, visible_offices
 from weserve.organisation.models import Counter, Service, StaffMember
+
+
+def _with_live_presence(office: Any, staff: list[StaffMember]) -> list[StaffMember]:
+    """Mark who is somewhere another app knows of right now (e.g. at a counter)."""
+    live = live_presence(office)
+    for person in staff:
+        person.live_presence = live.get(person.user_id) if person.user_id else None
+    return staff
 
 
 @login_required
@@ -40,7 +49,10 @@ def home(request: HttpRequest) -> HttpResponse:
                 if len(offered) > 4 and offered <= {s.pk for s in c.services.all()}
             },
             services=services,
-            staff=list(StaffMember.objects.active().of_office(office).select_related("section")),
+            staff=_with_live_presence(
+                office,
+                list(StaffMember.objects.active().of_office(office).select_related("section")),
+            ),
         )
     if has_role(user, Role.HEAD):
         # A head oversees the offices below their own, whichever office they work in now.

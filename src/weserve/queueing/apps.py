@@ -8,6 +8,9 @@ class QueueingConfig(AppConfig):
     verbose_name = _("Queue management")
 
     def ready(self) -> None:
+        from weserve.core.presence import register_presence_source
         from weserve.queueing.nav import register_menu
+        from weserve.queueing.selectors import counter_presence
 
         register_menu()
+        register_presence_source(counter_presence)

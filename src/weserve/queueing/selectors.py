@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
 from weserve.organisation.models import Counter, Office
@@ -203,3 +204,11 @@ def recent_no_shows(counter: Counter, *, minutes: int) -> list[Ticket]:
         .select_related("service")
         .order_by("-no_show_at")
     )
+
+
+def counter_presence(office: Office) -> dict[int, str]:
+    """The staff directory's live presence: "At counter N" for each open counter session."""
+    return {
+        user_id: str(_("At counter {number}").format(number=counter.number))
+        for user_id, counter in staff_at_counters(office).items()
+    }
