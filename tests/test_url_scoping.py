@@ -376,3 +376,8 @@ def test_admin_hides_another_districts_accounts_and_audit_entries(world):
     assert pj_entry is not None
     assert jb_admin.get(f"/admin/core/user/{pj_user.pk}/change/").status_code == 404
     assert jb_admin.get(f"/admin/core/auditlog/{pj_entry.pk}/change/").status_code == 404
+    ticket = _records.ticket
+    assert jb_admin.get(f"/admin/queueing/ticket/{ticket.pk}/change/").status_code == 404
+    own = _client("admin", users, tokens).get(f"/admin/queueing/ticket/{ticket.pk}/change/")
+    assert own.status_code == 200
+    assert ticket.public_id not in own.content.decode()

@@ -82,6 +82,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.add_user",
         "core.change_user",
         "core.view_user",
+    }
+    # Queue records are read-only in the admin: viewing is all an administrator may do.
+    | {
+        f"queueing.view_{model}"
+        for model in ("ticket", "countersession", "clientcharter", "announcement")
     },
     Role.SUPERVISOR: {f"organisation.view_{model}" for model in _ORG_MODELS}
     | {"core.view_auditlog", "core.reveal_personal_data"},
