@@ -17,6 +17,7 @@ from pydantic import Field
 
 from weserve.core.api import principal
 from weserve.core.errors import DomainError
+from weserve.organisation.api import office_for_caller
 from weserve.organisation.models import Counter, Device, Office, Service
 from weserve.queueing import readcache, services
 from weserve.queueing.access import (
@@ -26,7 +27,12 @@ from weserve.queueing.access import (
     require_staff,
 )
 from weserve.queueing.models import Ticket
-from weserve.queueing.selectors import counters_with_state, display_snapshot, position_and_wait
+from weserve.queueing.selectors import (
+    counter_ref,
+    counters_with_state,
+    display_snapshot,
+    position_and_wait,
+)
 
 router = Router(tags=["queue"])
 
@@ -91,12 +97,6 @@ class ErrorOut(Schema):
     code: str
 
 
-def _counter_ref(counter: Counter | None) -> dict[str, Any] | None:
-    if counter is None:
-        return None
-    return {"id": counter.pk, "number": counter.number, "name": counter.name}
-
-
 def status_url(ticket: Ticket) -> str:
     return settings.PUBLIC_URL + reverse("ticket_status", args=[ticket.public_id])
 
@@ -110,7 +110,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "priority": ticket.priority,
         "status": ticket.status,
         "position": ahead,
-        "counter": _counter_ref(ticket.counter),
+        "counter": counter_ref(ticket.counter),
         "issued_at": ticket.issued_at,
         "called_at": ticket.called_at,
         "estimated_wait_minutes": wait,
@@ -118,12 +118,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
 
 
 def _office(request: HttpRequest, code: str) -> Office:
-    caller = principal(request)
-    office = Office.objects.prefetch_related("opening_hours", "holidays").filter(code=code).first()
-    if office is None:
-        raise Http404
-    require_office(caller, office)
-    return office
+    return office_for_caller(request, code)
 
 
 def _issuing_office(request: HttpRequest, code: str) -> Office:
@@ -224,17 +219,7 @@ def list_counters(request: HttpRequest, office_code: str) -> list[dict[str, Any]
     """The office's counters, the services each serves, and their live state."""
     office = _office(request, office_code)
     require_device_kind(principal(request), Device.Kind.DISPLAY, Device.Kind.KIOSK)
-    return [
-        {
-            "id": row["counter"].pk,
-            "number": row["counter"].number,
-            "name": row["counter"].name,
-            "kind": row["counter"].kind,
-            "services": [s.code for s in row["counter"].services.all()],
-            "state": row["state"],
-        }
-        for row in counters_with_state(office)
-    ]
+    return [_counter_row(row) for row in counters_with_state(office)]
 
 
 @router.post("/counters/{counter_id}/open", response={200: CounterOut, 409: ErrorOut})
@@ -269,16 +254,22 @@ def resume_counter(request: HttpRequest, counter_id: int) -> dict[str, Any]:
     return _counter_out(counter)
 
 
-def _counter_out(counter: Counter) -> dict[str, Any]:
-    row = next(r for r in counters_with_state(counter.office) if r["counter"].pk == counter.pk)
+def _counter_row(row: dict[str, Any]) -> dict[str, Any]:
+    counter = row["counter"]
     return {
         "id": counter.pk,
         "number": counter.number,
         "name": counter.name,
         "kind": counter.kind,
-        "services": [s.code for s in row["counter"].services.all()],
+        "services": [s.code for s in counter.services.all()],
         "state": row["state"],
     }
+
+
+def _counter_out(counter: Counter) -> dict[str, Any]:
+    return _counter_row(
+        next(r for r in counters_with_state(counter.office) if r["counter"].pk == counter.pk)
+    )
 
 
 @router.post(

@@ -21,6 +21,13 @@ from weserve.queueing.models import (
 )
 
 
+def counter_ref(counter: Counter | None) -> dict[str, Any] | None:
+    """A counter as events and the API name it: `{"id", "number", "name"}`, or None."""
+    if counter is None:
+        return None
+    return {"id": counter.pk, "number": counter.number, "name": counter.name}
+
+
 def people_ahead(ticket: Ticket) -> int | None:
     """Waiting customers of the same service who will be called first; None once called.
 
@@ -160,9 +167,7 @@ def display_snapshot(office: Office) -> dict[str, Any]:
             "service": t.service.code,
             "priority": t.priority,
             "status": t.status,
-            "counter": {"id": t.counter.pk, "number": t.counter.number, "name": t.counter.name}
-            if t.counter
-            else None,
+            "counter": counter_ref(t.counter),
             "called_at": t.called_at,
         }
         for t in recent_calls(office)

@@ -28,6 +28,7 @@ from weserve.queueing.models import (
     TicketEvent,
     TicketStatus,
 )
+from weserve.queueing.selectors import counter_ref
 
 # A customer marked as not having come may be reinstated within this time.
 REINSTATE_MINUTES = 30
@@ -77,19 +78,13 @@ def _event(
     )
 
 
-def _counter_payload(counter: Counter | None) -> dict[str, Any] | None:
-    if counter is None:
-        return None
-    return {"id": counter.pk, "number": counter.number, "name": counter.name}
-
-
 def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> None:
     public = {
         "number": ticket.number,
         "service": ticket.service.code,
         "priority": ticket.priority,
         "status": ticket.status,
-        "counter": _counter_payload(ticket.counter),
+        "counter": counter_ref(ticket.counter),
     }
     # The display stream is public (it is on the TV): no ticket ids, which open the
     # mobile page. Staff screens get the id to act on the ticket.
@@ -193,12 +188,8 @@ def _session_event(
 
 
 def _publish_counter(counter: Counter, type_: str, **extra: Any) -> None:
-    events.publish(
-        counter.office_id, events.COUNTERS, type_, counter=_counter_payload(counter), **extra
-    )
-    events.publish(
-        counter.office_id, events.DISPLAY, type_, counter=_counter_payload(counter), **extra
-    )
+    events.publish(counter.office_id, events.COUNTERS, type_, counter=counter_ref(counter), **extra)
+    events.publish(counter.office_id, events.DISPLAY, type_, counter=counter_ref(counter), **extra)
 
 
 @transaction.atomic
@@ -561,7 +552,7 @@ def transfer(
         target=ticket,
         data=data,
     )
-    _publish_ticket(ticket, "transferred", from_counter=_counter_payload(from_counter))
+    _publish_ticket(ticket, "transferred", from_counter=counter_ref(from_counter))
     return ticket
 
 
@@ -592,7 +583,7 @@ def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
         target=ticket,
         data={"number": ticket.number, "outcome": outcome[:200]},
     )
-    _publish_ticket(ticket, "completed", from_counter=_counter_payload(counter))
+    _publish_ticket(ticket, "completed", from_counter=counter_ref(counter))
     return ticket
 
 
