@@ -117,12 +117,8 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _office(request: HttpRequest, code: str) -> Office:
-    return office_for_caller(request, code)
-
-
 def _issuing_office(request: HttpRequest, code: str) -> Office:
-    """`_office` for the ticket issue, the hot path: the office with its opening hours and
+    """`office_for_caller` for the ticket issue, the hot path: the office with its opening hours and
     holidays is remembered for a few seconds (weserve.queueing.readcache)."""
     office = readcache.remember(
         ("office", code),
@@ -217,7 +213,7 @@ def get_ticket(request: HttpRequest, ticket_id: str) -> Any:
 @router.get("/offices/{office_code}/counters", response=list[CounterOut])
 def list_counters(request: HttpRequest, office_code: str) -> list[dict[str, Any]]:
     """The office's counters, the services each serves, and their live state."""
-    office = _office(request, office_code)
+    office = office_for_caller(request, office_code)
     require_device_kind(principal(request), Device.Kind.DISPLAY, Device.Kind.KIOSK)
     return [_counter_row(row) for row in counters_with_state(office)]
 
@@ -344,6 +340,6 @@ def transfer(request: HttpRequest, ticket_id: str, payload: TransferIn) -> dict[
 @router.get("/offices/{office_code}/display")
 def display(request: HttpRequest, office_code: str) -> HttpResponse | dict[str, Any]:
     """The display board's snapshot: `{"seq", "calls", "counters", "waiting"}`."""
-    office = _office(request, office_code)
+    office = office_for_caller(request, office_code)
     require_device_kind(principal(request), Device.Kind.DISPLAY)
     return display_snapshot(office)
