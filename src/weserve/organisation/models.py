@@ -377,7 +377,13 @@ class Counter(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
     name = models.CharField(_("name"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NORMAL)
-    services = models.ManyToManyField(Service, verbose_name=_("services"), related_name="counters")
+    # Ranked through CounterService: a counter calls its rank-1 services first.
+    services = models.ManyToManyField(
+        Service,
+        verbose_name=_("services"),
+        related_name="counters",
+        through="CounterService",
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = CounterQuerySet.as_manager()
@@ -396,6 +402,52 @@ class Counter(models.Model):
     @property
     def label(self) -> str:
         return str(_("Counter {number}").format(number=self.number))
+
+    def ranked_services(self) -> list[Service]:
+        """The services this counter serves, in the order it calls them (rank, then
+        prefix). Reads `service_links`, so a prefetch of `services_in_order()` serves it."""
+        return [link.service for link in self.service_links.all()]
+
+
+class CounterService(models.Model):
+    """One service a counter serves, and its rank there: rank 1 is called first."""
+
+    counter = models.ForeignKey(
+        Counter, verbose_name=_("counter"), on_delete=models.CASCADE, related_name="service_links"
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="counter_links"
+    )
+    # Equal ranks are called by arrival (the rule before ranks existed); a lower number
+    # is called first, so a counter can keep its own service moving and help with others.
+    rank = models.PositiveSmallIntegerField(
+        _("order"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("1 is called first. Services with the same number are called by arrival time."),
+    )
+
+    class Meta:
+        verbose_name = _("service of a counter")
+        verbose_name_plural = _("services of the counter")
+        ordering = ["rank", "service__prefix"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["counter", "service"], name="counterservice_unique_service"
+            ),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="counterservice_rank_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.prefix} · {self.service.name}"
+
+
+def services_in_order() -> models.Prefetch:
+    """Prefetch for `Counter.ranked_services()`: every counter's services in rank order,
+    one query (a new object each time: a shared queryset would carry hints between uses)."""
+    return models.Prefetch(
+        "service_links", queryset=CounterService.objects.select_related("service")
+    )
 
 
 class Device(models.Model):
