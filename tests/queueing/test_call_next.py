@@ -1,9 +1,10 @@
 import pytest
 
 from tests.factories import make_user
+from weserve.core.clock import now as clock_now
 from weserve.core.errors import DomainError
 from weserve.core.roles import Role
-from weserve.organisation.models import Counter
+from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import services
 from weserve.queueing.models import CounterSessionEvent, Ticket, TicketEvent
 
@@ -98,6 +99,122 @@ def test_overdue_priority_ticket_jumps_ahead_on_normal_counter(tree, clock, open
     assert called.pk == pregnant.pk
     services.complete(called, acting_user=staff)
     assert services.call_next(open_normal, acting_user=staff).pk == early[0].pk
+
+
+def rank(counter, **ranks):
+    """Set the counter's order of services, e.g. rank(counter, BKK=1, OKU=2)."""
+    for code, value in ranks.items():
+        CounterService.objects.filter(counter=counter, service__code=code).update(rank=value)
+
+
+def test_ranked_counter_calls_its_first_service_before_an_earlier_customer_of_another(
+    tree, clock, open_normal, staff
+):
+    rank(open_normal, BKK=1, OKU=2, INFO=2)
+    oku = issue(tree, "OKU")
+    clock.shift(minutes=1)
+    bkk = [issue(tree, "BKK"), issue(tree, "BKK")]
+    clock.shift(minutes=1)
+
+    called = [services.call_next(open_normal, acting_user=staff)]
+    services.complete(called[0], acting_user=staff)
+    called.append(services.call_next(open_normal, acting_user=staff))
+    services.complete(called[1], acting_user=staff)
+    # No BKK customer waits now: the OKU customer, who came first, is next.
+    called.append(services.call_next(open_normal, acting_user=staff))
+
+    assert [t.pk for t in called] == [bkk[0].pk, bkk[1].pk, oku.pk]
+
+
+def test_equal_ranks_keep_arrival_order(tree, clock, open_normal, staff):
+    rank(open_normal, BKK=2, OKU=2, INFO=1)
+    oku = issue(tree, "OKU")
+    clock.shift(minutes=1)
+    issue(tree, "BKK")
+
+    assert services.call_next(open_normal, acting_user=staff).pk == oku.pk
+
+
+def test_rank_orders_each_counter_by_its_own_ranks(tree, clock, open_normal, staff, special, users):
+    rank(open_normal, BKK=1, OKU=2)
+    rank(special, OKU=1, BKK=2)
+    bkk = issue(tree, "BKK")
+    clock.shift(minutes=1)
+    oku = issue(tree, "OKU")
+    services.open_counter(special, acting_user=users["penyelia"])
+
+    assert services.call_next(special, acting_user=users["penyelia"]).pk == oku.pk
+    assert services.call_next(open_normal, acting_user=staff).pk == bkk.pk
+
+
+def test_an_overdue_priority_customer_goes_before_a_better_ranked_service(
+    tree, clock, open_normal, staff
+):
+    rank(open_normal, BKK=1, OKU=2)
+    elderly = issue(tree, "OKU", priority="elderly")
+    clock.shift(minutes=5)
+    issue(tree, "BKK")
+
+    # The lane comes before the rank: the elderly customer has waited the priority wait.
+    assert services.call_next(open_normal, acting_user=staff).pk == elderly.pk
+
+
+def test_before_the_priority_wait_a_priority_customer_waits_by_rank_like_everyone(
+    tree, clock, open_normal, staff
+):
+    rank(open_normal, BKK=1, OKU=2)
+    elderly = issue(tree, "OKU", priority="elderly")
+    clock.shift(minutes=1)
+    bkk = issue(tree, "BKK")
+
+    assert services.call_next(open_normal, acting_user=staff).pk == bkk.pk
+    services.complete(bkk, acting_user=staff)
+    assert services.call_next(open_normal, acting_user=staff).pk == elderly.pk
+
+
+def test_special_counter_takes_its_priority_lane_by_rank_then_the_rest(tree, clock, special, users):
+    supervisor = users["penyelia"]
+    rank(special, BKK=1, OKU=2, INFO=3)
+    normal_bkk = issue(tree, "BKK")
+    oku_priority = issue(tree, "OKU", priority="oku")
+    clock.shift(minutes=1)
+    bkk_priority = issue(tree, "BKK", priority="pregnant")
+    info = issue(tree, "INFO")
+    services.open_counter(special, acting_user=supervisor)
+
+    order = []
+    while (ticket := services.call_next(special, acting_user=supervisor)) is not None:
+        order.append(ticket.pk)
+        services.complete(ticket, acting_user=supervisor)
+
+    assert order == [bkk_priority.pk, oku_priority.pk, normal_bkk.pk, info.pk]
+
+
+def test_a_transfer_by_name_comes_before_the_counters_first_service(
+    tree, clock, open_normal, staff, special, users
+):
+    rank(special, BKK=1, OKU=2)
+    ticket = issue(tree, "OKU")
+    services.call_next(open_normal, acting_user=staff)
+    services.transfer(ticket, acting_user=staff, to_counter=special)
+    clock.shift(minutes=1)
+    issue(tree, "BKK")
+    services.open_counter(special, acting_user=users["penyelia"])
+
+    assert services.call_next(special, acting_user=users["penyelia"]).pk == ticket.pk
+
+
+def test_choosing_the_next_ticket_reads_the_ranks_once_then_one_statement(
+    tree, clock, open_normal, django_assert_num_queries
+):
+    rank(open_normal, BKK=1, OKU=2, INFO=3)
+    issue(tree, "OKU")
+    issue(tree, "BKK")
+
+    with django_assert_num_queries(2):
+        best = services.candidates(open_normal, at=clock_now()).first()
+
+    assert best.service.code == "BKK"
 
 
 def test_transfer_to_service_keeps_number_and_place(

@@ -12,7 +12,7 @@ from django.db import connection, connections
 
 from tests.factories import build_office_tree, make_user
 from weserve.core.roles import Role
-from weserve.organisation.models import Counter
+from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import services
 from weserve.queueing.models import Ticket, TicketEvent
 
@@ -99,3 +99,53 @@ def test_ten_counters_calling_at_once_serve_500_tickets_each_exactly_once_in_que
         times = [queued[pk] for pk in served]
         assert times == sorted(times)
     assert sum(1 for served in per_counter if served) >= 2  # the load really was shared
+
+
+def test_ranked_counters_calling_at_once_serve_each_ticket_once_in_their_own_order():
+    tree = build_office_tree()
+    codes = ("BKK", "OKU", "INFO")
+    start = dt.datetime(2026, 11, 25, 2, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        for i in range(300):
+            traveller.shift(dt.timedelta(seconds=1))
+            services.issue_ticket(tree.pj, tree.services[codes[i % 3]])
+    Counter.objects.filter(office=tree.pj).update(is_active=False)
+    counters = []
+    for n in range(9):
+        counter = Counter.objects.create(office=tree.pj, number=20 + n)
+        # Counter n calls codes[n % 3] first, the next one second, the last one third.
+        ranks = {codes[(n + k) % 3]: k + 1 for k in range(3)}
+        for code, rank in ranks.items():
+            CounterService.objects.create(counter=counter, service=tree.services[code], rank=rank)
+        user = make_user(f"kaunter{n}", tree.pj, Role.COUNTER_STAFF)
+        services.open_counter(counter, acting_user=user)
+        counters.append((counter, user, ranks))
+    barrier = threading.Barrier(len(counters))
+
+    @_in_thread
+    def work(entry) -> list[int]:
+        counter, user, _ranks = entry
+        barrier.wait()
+        served = []
+        while True:
+            ticket = services.call_next(counter, acting_user=user)
+            if ticket is None:
+                return served
+            served.append(ticket.pk)
+            services.complete(ticket, acting_user=user)
+
+    with ThreadPoolExecutor(max_workers=len(counters)) as pool:
+        per_counter = list(pool.map(work, counters))
+
+    all_served = [pk for served in per_counter for pk in served]
+    assert len(all_served) == len(set(all_served)) == 300
+    assert Ticket.objects.filter(office=tree.pj, status="completed").count() == 300
+    # Each counter called by its own ranks, then queue order: the best ticket left each time.
+    rows = {
+        pk: (code, queued_at)
+        for pk, code, queued_at in Ticket.objects.values_list("pk", "service__code", "queued_at")
+    }
+    for (_counter, _user, ranks), served in zip(counters, per_counter, strict=True):
+        keys = [(ranks[rows[pk][0]], rows[pk][1]) for pk in served]
+        assert keys == sorted(keys)
+    assert sum(1 for served in per_counter if served) >= 2

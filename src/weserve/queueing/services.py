@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
-from weserve.organisation.models import Counter, Office, Service
+from weserve.organisation.models import Counter, CounterService, Office, Service
 from weserve.queueing import events
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
@@ -302,9 +302,9 @@ def close_counter(counter: Counter, *, acting_user: Any) -> CounterSession | Non
 def candidates(counter: Counter, *, at: dt.datetime) -> Any:
     """Waiting tickets this counter may call, best first (the rules of docs/queueing.md)."""
     office = counter.office
-    service_ids = list(counter.services.values_list("pk", flat=True))
+    ranks = dict(CounterService.objects.filter(counter=counter).values_list("service_id", "rank"))
     eligible = Q(target_counter=counter) | Q(
-        target_counter__isnull=True, service_id__in=service_ids
+        target_counter__isnull=True, service_id__in=list(ranks)
     )
     is_priority = ~Q(priority=Priority.NONE)
     if counter.kind == Counter.Kind.PRIORITY:
@@ -319,11 +319,25 @@ def candidates(counter: Counter, *, at: dt.datetime) -> Any:
     named = Case(
         When(target_counter=counter, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
+    # The service's rank at this counter, from the pairs read above, so the claim stays one
+    # statement (and FOR UPDATE SKIP LOCKED locks ticket rows only). A transfer by name
+    # picked this counter for the customer: those are taken by lane and arrival, unranked.
+    by_rank: dict[int, list[int]] = {}
+    for service_id, rank in ranks.items():
+        by_rank.setdefault(rank, []).append(service_id)
+    order = {"named_first": named, "lane": lane}
+    if len(by_rank) > 1:  # with one rank only, arrival decides: no key needed
+        order["rank"] = Case(
+            When(target_counter=counter, then=Value(0)),
+            *(When(service_id__in=ids, then=Value(r)) for r, ids in sorted(by_rank.items())),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
     return (
         Ticket.objects.filter(office=office, status=TicketStatus.WAITING)
         .filter(eligible)
-        .annotate(named_first=named, lane=lane)
-        .order_by("named_first", "lane", "queued_at", "id")
+        .annotate(**order)
+        .order_by(*order, "queued_at", "id")
     )
 
 
