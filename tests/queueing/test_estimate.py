@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from weserve.organisation.devices import create_device
-from weserve.organisation.models import Counter
+from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import estimate, readcache, services
 from weserve.queueing.estimate import CounterNow, QueueState, ServiceTime, estimate_minutes
 from weserve.queueing.selectors import people_ahead, wait_estimate
@@ -99,6 +99,41 @@ def test_an_ordinary_counter_takes_a_priority_customer_first_after_the_priority_
         QueueState(ordinary, times(), ahead, priority_wait_minutes=5), A, priority=True
     )
     assert wait == pytest.approx(10)  # one customer is served, then it is their turn
+
+
+def test_earlier_customers_of_a_lower_ranked_service_do_not_delay_the_first_service():
+    ranked = CounterNow(services=frozenset({A, B}), ranks={A: 1, B: 2})
+    ahead = {(B, False): 10, (A, False): 2}
+    # The counter calls A first: only the two A customers ahead count for an A customer.
+    assert estimate_minutes(QueueState([ranked], times(), ahead), A) == pytest.approx(20)
+    # A B customer waits for every A customer and for the B customers who came earlier.
+    assert estimate_minutes(QueueState([ranked], times(), ahead), B) == pytest.approx(120)
+    # Without ranks everyone ahead goes first, as before.
+    shared = CounterNow(services=frozenset({A, B}))
+    assert estimate_minutes(QueueState([shared], times(), ahead), A) == pytest.approx(120)
+
+
+def test_the_counter_that_ranks_a_service_first_takes_its_customers():
+    first_for_a = CounterNow(services=frozenset({A, B}), ranks={A: 1, B: 2})
+    first_for_b = CounterNow(services=frozenset({A, B}), ranks={A: 2, B: 1})
+    ahead = {(A, False): 4, (B, False): 8}
+    # Each counter works through its own first service: four A customers, one counter.
+    state = QueueState([first_for_a, first_for_b], times(), ahead)
+    assert estimate_minutes(state, A) == pytest.approx(40)
+    # Unranked, both counters share all twelve customers ahead.
+    assert estimate_minutes(QueueState(counters(2, frozenset({A, B})), times(), ahead), A) == (
+        pytest.approx(60)
+    )
+
+
+def test_at_the_special_counter_the_lane_comes_before_the_rank():
+    special = CounterNow(services=frozenset({A, B}), priority_lane=True, ranks={A: 1, B: 2})
+    ahead = {(B, True): 2, (A, False): 3}
+    # A normal A customer waits for the priority lane, whatever its service's rank...
+    assert estimate_minutes(QueueState([special], times(), ahead), A) == pytest.approx(50)
+    # ...and a priority A customer goes before the priority B customers who came earlier.
+    state = QueueState([special], times(), ahead)
+    assert estimate_minutes(state, A, priority=True) == pytest.approx(0)
 
 
 def test_with_no_counter_open_the_queue_is_counted_on_one_counter():
@@ -213,6 +248,22 @@ def test_a_priority_customer_is_told_a_shorter_wait_at_the_special_counter(tree,
     [priority] = issue(tree, clock, priority="elderly")
     assert shown(normal) == 40
     assert shown(priority) == 0
+
+
+def test_a_counter_that_calls_a_service_first_tells_its_customers_a_shorter_wait(
+    tree, clock, staff
+):
+    counter = pj_counter(tree, 1)
+    CounterService.objects.filter(counter=counter, service__code="OKU").update(rank=2)
+    services.open_counter(counter, acting_user=staff)
+    issue(tree, clock, "OKU", n=3)
+    [bkk] = issue(tree, clock, "BKK")
+    # Counter 1 calls BKK first: the BKK customer is next (unranked: 3 × 15 minutes).
+    assert shown(bkk) == 0
+    assert estimate.estimate_wait_minutes(tree.pj, tree.services["BKK"], 0) == 0
+    # A new OKU customer waits for the BKK customer (10) and the three OKU ones (3 × 15).
+    assert estimate.estimate_wait_minutes(tree.pj, tree.services["OKU"], 3) == 55
+    assert services.call_next(counter, acting_user=staff).pk == bkk.pk
 
 
 def test_the_kiosk_start_screen_estimate_counts_the_people_waiting(tree, clock, staff):

@@ -10,8 +10,8 @@ with each ticket taking its service's robust mean time: every open counter finis
 its current customer (the expected rest of a service already under way), then takes
 the tickets it may call, until one of them reaches the customer. So a counter shared
 by several services gives each only the time its queue gets, a counter that serves
-only this service is not slowed by other queues, and the special counter takes the
-priority lane first.
+only this service is not slowed by other queues, a counter takes the services it ranks
+first before the others, and the special counter takes the priority lane first.
 """
 
 from __future__ import annotations
@@ -103,6 +103,11 @@ class CounterNow:
     # The service of the customer at the counter now and minutes since they were called.
     busy_service: int | None = None
     busy_minutes: float = 0.0
+    # Each service's rank at this counter (1 is called first); a service missing is 1.
+    ranks: Mapping[int, int] = field(default_factory=dict, hash=False)
+
+    def rank(self, service: int) -> int:
+        return self.ranks.get(service, 1)
 
 
 @dataclass(frozen=True)
@@ -120,15 +125,16 @@ class QueueState:
         return self.times.get(service) or ServiceTime(mean=10.0)
 
 
-def _largest(
-    groups: Sequence[tuple[int, bool]], counts: dict[tuple[int, bool], int]
+def _first(
+    groups: Sequence[tuple[int, bool]], counts: dict[tuple[int, bool], int], counter: CounterNow
 ) -> tuple[int, bool] | None:
-    """The group with the most tickets left, or None when all are empty."""
-    best, most = None, 0
+    """The group a counter takes next: of its best-ranked services with tickets left, the
+    group with the most left; None when all are empty."""
+    best, key = None, (0, 0)
     for group in groups:
         left = counts[group]
-        if left > most:
-            best, most = group, left
+        if left > 0 and (best is None or (counter.rank(group[0]), -left) < key):
+            best, key = group, (counter.rank(group[0]), -left)
     return best
 
 
@@ -139,10 +145,12 @@ def estimate_minutes(state: QueueState, service: int, *, priority: bool = False)
     Each open counter becomes free when its current customer is done, then calls by the
     rules of `services.candidates`: the special counter takes the priority lane first; an
     ordinary counter takes everyone by arrival, or the priority lane first once this
-    customer, if a priority one, has waited the office's priority wait. Everyone in a lane
-    ahead came earlier, so goes first. The order among groups ahead is unknown (they are
-    counted, not listed); taking from the largest group keeps the groups in proportion,
-    as first come, first served would.
+    customer, if a priority one, has waited the office's priority wait. Within a lane the
+    counter takes its best-ranked services first. Everyone ahead in the customer's lane
+    came earlier, so goes first unless their service ranks below the customer's at that
+    counter. The order among groups of one rank is unknown (they are counted, not
+    listed); taking from the largest group keeps them in proportion, as first come,
+    first served would.
     """
     counts = {g: n for g, n in state.ahead.items() if n > 0}
     total = sum(counts.values())
@@ -167,17 +175,21 @@ def estimate_minutes(state: QueueState, service: int, *, priority: bool = False)
     priority_wait = state.priority_wait_minutes / scale
     while heap:
         at, index = heapq.heappop(heap)
+        counter = state.counters[index]
         eligible, lanes, mine = plans[index]
+        # Whom the counter takes before the customer: in the customer's own lane, the
+        # groups of a service ranked no lower than theirs at this counter.
+        mine_rank = counter.rank(service)
         pick = None
-        if state.counters[index].priority_lane or (priority and at >= priority_wait):
-            pick = _largest(lanes, counts)
-            if pick is None and priority and mine:
+        if counter.priority_lane or (priority and at >= priority_wait):
+            pick = _first(lanes, counts, counter)
+            if priority and mine and (pick is None or counter.rank(pick[0]) > mine_rank):
                 return at * scale
         if pick is None:
-            pick = _largest(eligible, counts)
-        if pick is None:
-            if mine:
+            pick = _first(eligible, counts, counter)
+            if mine and (pick is None or counter.rank(pick[0]) > mine_rank):
                 return at * scale
+        if pick is None:
             continue  # nothing more this counter can do before the customer
         counts[pick] -= 1
         heapq.heappush(heap, (at + means[pick[0]], index))
@@ -234,6 +246,7 @@ class CounterRow:
     is_open: bool  # open and not paused
     busy_service: int | None
     busy_since: dt.datetime | None
+    ranks: Mapping[int, int] = field(default_factory=dict, hash=False)
 
     def now(self, at: dt.datetime) -> CounterNow:
         """The counter at instant `at`, for the estimate."""
@@ -243,6 +256,7 @@ class CounterRow:
             priority_lane=self.priority_lane,
             busy_service=self.busy_service,
             busy_minutes=max(0.0, minutes),
+            ranks=self.ranks,
         )
 
 
@@ -255,8 +269,8 @@ class OfficeSnapshot:
 
 
 def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
-    """The office's active counters, which are open, whom they serve now, and the
-    catalogue minutes of the services they serve: one query."""
+    """The office's active counters, which are open, whom they serve now, the services
+    each serves with their rank there, and those services' catalogue minutes: one query."""
     open_session = CounterSession.objects.filter(
         counter=OuterRef("pk"), closed_at__isnull=True, paused_at__isnull=True
     )
@@ -271,21 +285,22 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
         .values_list(
             "pk",
             "kind",
-            "services",
-            "services__typical_minutes",
+            "service_links__service",
+            "service_links__rank",
+            "service_links__service__typical_minutes",
             "is_open",
             "busy_service",
             "busy_since",
         )
     )
-    served: dict[int, set[int]] = {}
+    served: dict[int, dict[int, int]] = {}
     first: dict[int, tuple[Any, ...]] = {}
     typical: dict[int, float] = {}
-    for pk, kind, service_id, minutes, is_open, busy_service, busy_since in rows:
+    for pk, kind, service_id, rank, minutes, is_open, busy_service, busy_since in rows:
         first.setdefault(pk, (kind, is_open, busy_service, busy_since))
-        served.setdefault(pk, set())
+        served.setdefault(pk, {})
         if service_id is not None:
-            served[pk].add(service_id)
+            served[pk][service_id] = rank
             typical[service_id] = float(minutes)
     counters = [
         CounterRow(
@@ -294,6 +309,7 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
             is_open=bool(is_open),
             busy_service=busy_service,
             busy_since=busy_since,
+            ranks=served[pk],
         )
         for pk, (kind, is_open, busy_service, busy_since) in first.items()
     ]
@@ -352,7 +368,7 @@ def queue_state(office: Office, service: Service, ahead: dict[tuple[int, bool], 
         # Nobody is at a counter for it yet (before opening, say): count on the
         # counters that serve it as they open.
         opened += [
-            CounterNow(services=c.services, priority_lane=c.priority_lane)
+            CounterNow(services=c.services, priority_lane=c.priority_lane, ranks=c.ranks)
             for c in snapshot.counters
             if service.pk in c.services
         ]
