@@ -20,6 +20,7 @@ from weserve.organisation.models import (
     Office,
     OpeningHours,
     Section,
+    Service,
     StaffMember,
 )
 
@@ -84,6 +85,19 @@ def changeform_data(response) -> dict:
         add(formset.management_form)
         for form in formset.forms:
             add(form)
+    return data
+
+
+def counter_services(tree, *rows) -> dict:
+    """The counter page's services inline as posted: `rows` are (code, order)."""
+    data = {
+        "service_links-TOTAL_FORMS": str(len(rows)),
+        "service_links-INITIAL_FORMS": "0",
+    }
+    for index, (code, rank) in enumerate(rows):
+        service = tree.services[code] if isinstance(code, str) else code
+        data[f"service_links-{index}-service"] = str(service.pk)
+        data[f"service_links-{index}-rank"] = str(rank)
     return data
 
 
@@ -166,7 +180,7 @@ def test_district_admin_cannot_add_a_counter_to_another_office(tree, admin_for):
             "office": tree.jb.pk,
             "number": 9,
             "kind": "normal",
-            "services": [tree.services["BKK"].pk],
+            **counter_services(tree, ("BKK", 1)),
         },
     )
 
@@ -175,7 +189,7 @@ def test_district_admin_cannot_add_a_counter_to_another_office(tree, admin_for):
     assert not Counter.objects.filter(number=9).exists()
 
 
-def test_district_admin_adds_a_counter_and_it_is_audited(tree, admin_for):
+def test_district_admin_adds_a_counter_with_ordered_services_and_it_is_audited(tree, admin_for):
     response = admin_for("admin").post(
         url("organisation_counter_add"),
         {
@@ -183,13 +197,18 @@ def test_district_admin_adds_a_counter_and_it_is_audited(tree, admin_for):
             "number": 3,
             "name": "Kaunter OKU",
             "kind": "normal",
-            "services": [tree.services["OKU"].pk],
             "is_active": "on",
+            **counter_services(tree, ("INFO", 2), ("OKU", 1)),
         },
     )
 
     assert response.status_code == 302
     counter = Counter.objects.get(office=tree.pj, number=3)
+    assert [s.code for s in counter.ranked_services()] == ["OKU", "INFO"]
+    assert dict(counter.service_links.values_list("service__code", "rank")) == {
+        "OKU": 1,
+        "INFO": 2,
+    }
     entry = AuditLog.objects.get(action="organisation.counter.created")
     assert (entry.office_code, entry.target_id, entry.actor) == (
         "PKMD-PJ",
@@ -198,12 +217,99 @@ def test_district_admin_adds_a_counter_and_it_is_audited(tree, admin_for):
     )
 
 
+def _service_rows(data: dict) -> dict[str, str]:
+    """{service pk: row prefix} of the services inline in an unedited change form."""
+    return {
+        v: k[: -len("-service")]
+        for k, v in data.items()
+        if k.startswith("service_links-") and k.endswith("-service")
+    }
+
+
+def test_district_admin_reorders_a_counters_services_and_sees_them_saved(tree, admin_for):
+    client = admin_for("admin")
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    page = client.get(url("organisation_counter_change", counter.pk))
+    data = changeform_data(page)
+    rows = _service_rows(data)
+    for code, rank in (("BKK", 2), ("OKU", 1), ("INFO", 3)):
+        data[f"{rows[str(tree.services[code].pk)]}-rank"] = str(rank)
+
+    response = client.post(url("organisation_counter_change", counter.pk), data)
+
+    assert response.status_code == 302
+    assert [s.code for s in counter.ranked_services()] == ["OKU", "BKK", "INFO"]
+    entry = AuditLog.objects.filter(action="organisation.counter.changed").get()
+    assert entry.target_id == str(counter.pk)
+    assert "changed" in str(entry.data["admin"])
+    # The page shows them in that order, and the list says so too.
+    again = client.get(url("organisation_counter_change", counter.pk))
+    inline = again.context["inline_admin_formsets"][0].formset
+    assert [f.instance.service.code for f in inline.initial_forms] == ["OKU", "BKK", "INFO"]
+    listing = client.get(url("organisation_counter_changelist")).content.decode()
+    assert "B › A › C" in listing
+
+
+def test_district_admin_removes_a_service_from_a_counter(tree, admin_for):
+    client = admin_for("admin")
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    data = changeform_data(client.get(url("organisation_counter_change", counter.pk)))
+    data[f"{_service_rows(data)[str(tree.services['INFO'].pk)]}-DELETE"] = "on"
+
+    response = client.post(url("organisation_counter_change", counter.pk), data)
+
+    assert response.status_code == 302
+    assert sorted(s.code for s in counter.services.all()) == ["BKK", "OKU"]
+    assert Counter.objects.filter(pk=counter.pk).exists()
+
+
+def test_admin_refuses_a_counter_service_the_office_does_not_offer(tree, admin_for):
+    elsewhere = Service.objects.create(
+        code="BWE", prefix="D", name_ms="Bantuan Warga Emas", name_en="Older Persons' Aid"
+    )
+    elsewhere.offices.add(tree.jb)
+
+    response = admin_for("admin").post(
+        url("organisation_counter_add"),
+        {
+            "office": tree.pj.pk,
+            "number": 3,
+            "kind": "normal",
+            **counter_services(tree, ("BKK", 1), (elsewhere, 2)),
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Not offered at PKMD-PJ: Older Persons&#x27; Aid." in response.content.decode()
+    assert not Counter.objects.filter(office=tree.pj, number=3).exists()
+
+
+def test_counter_page_offers_only_the_offices_services(tree, admin_for):
+    elsewhere = Service.objects.create(
+        code="BWE", prefix="D", name_ms="Bantuan Warga Emas", name_en="Older Persons' Aid"
+    )
+    elsewhere.offices.add(tree.jb)
+    counter = Counter.objects.get(office=tree.pj, number=1)
+
+    page = admin_for("admin").get(url("organisation_counter_change", counter.pk))
+
+    inline = page.context["inline_admin_formsets"][0].formset
+    offered = inline.forms[0].fields["service"].queryset
+    assert sorted(s.code for s in offered) == ["BKK", "INFO", "OKU"]
+
+
 def test_duplicate_counter_number_in_the_admin_shows_the_error_and_saves_nothing(tree, admin_for):
     before = Counter.objects.count()
 
     response = admin_for("admin").post(
         url("organisation_counter_add"),
-        {"office": tree.pj.pk, "number": 1, "name": "Kaunter Baru", "kind": "normal"},
+        {
+            "office": tree.pj.pk,
+            "number": 1,
+            "name": "Kaunter Baru",
+            "kind": "normal",
+            **counter_services(tree),
+        },
     )
 
     assert response.status_code == 200

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from weserve.organisation.forms import (
     CounterForm,
+    CounterServiceFormSet,
     OfficeForm,
     OpeningHoursForm,
     SectionForm,
@@ -91,26 +92,91 @@ def test_office_with_offices_under_it_cannot_change_kind(tree):
     assert tree.sgr.kind == Office.Kind.STATE
 
 
-def counter_data(tree, **overrides):
+def counter_data(tree, services=(("BKK", 1),), **overrides):
+    """A counter form and its services formset as posted: `services` are (code, rank)."""
     data = {
         "office": tree.pj.pk,
         "number": 3,
         "name": "Kaunter Warga Emas",
         "kind": Counter.Kind.NORMAL,
-        "services": [tree.services["BKK"].pk],
         "is_active": "on",
+        "service_links-TOTAL_FORMS": str(len(services)),
+        "service_links-INITIAL_FORMS": "0",
     }
+    for index, (code, rank) in enumerate(services):
+        service = tree.services[code] if isinstance(code, str) else code
+        data[f"service_links-{index}-service"] = str(service.pk)
+        data[f"service_links-{index}-rank"] = str(rank)
     data.update(overrides)
     return data
 
 
-def test_counter_without_services_is_refused(tree):
-    form = CounterForm(data=counter_data(tree, services=[]))
+def counter_forms(data, instance=None):
+    """The counter's form and its services formset, bound as the admin binds them."""
+    form = CounterForm(data=data, instance=instance)
+    formset = CounterServiceFormSet(data=data, instance=form.instance)
+    return form, formset
 
-    assert not form.is_valid()
-    assert form.errors["services"] == ["A counter must serve at least one service."]
+
+def test_counter_with_ranked_services_is_saved_with_its_order(tree):
+    form, formset = counter_forms(counter_data(tree, services=[("INFO", 2), ("BKK", 1)]))
+
+    assert form.is_valid(), form.errors
+    assert formset.is_valid(), (formset.errors, formset.non_form_errors())
+    counter = form.save()
+    formset.instance = counter
+    formset.save()
+
+    assert [s.code for s in counter.ranked_services()] == ["BKK", "INFO"]
+    assert dict(counter.service_links.values_list("service__code", "rank")) == {
+        "BKK": 1,
+        "INFO": 2,
+    }
+
+
+def test_counter_without_services_is_refused(tree):
+    form, formset = counter_forms(counter_data(tree, services=[]))
+
+    assert form.is_valid()
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == ["A counter must serve at least one service."]
     assert form["name"].value() == "Kaunter Warga Emas"
     assert not Counter.objects.filter(office=tree.pj, number=3).exists()
+
+
+def test_counter_whose_only_service_is_removed_is_refused(tree):
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    counter.services.set([tree.services["BKK"]])
+    link = counter.service_links.get()
+    data = counter_data(tree, number=1, services=[("BKK", 1)])
+    data.update(
+        {
+            "service_links-INITIAL_FORMS": "1",
+            "service_links-0-id": str(link.pk),
+            "service_links-0-DELETE": "on",
+        }
+    )
+
+    form, formset = counter_forms(data, instance=counter)
+
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == ["A counter must serve at least one service."]
+
+
+def test_counter_service_order_starts_at_one(tree):
+    form, formset = counter_forms(counter_data(tree, services=[("BKK", 0)]))
+
+    form.is_valid()
+    assert not formset.is_valid()
+    assert formset.errors[0]["rank"] == ["Ensure this value is greater than or equal to 1."]
+
+
+def test_counter_cannot_list_a_service_twice(tree):
+    form, formset = counter_forms(counter_data(tree, services=[("BKK", 1), ("BKK", 2)]))
+
+    form.is_valid()
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == ["Each service once only: Children's Aid."]
 
 
 def test_counter_number_already_used_in_that_office_is_refused(tree):
@@ -135,10 +201,11 @@ def test_counter_cannot_serve_a_service_the_office_does_not_offer(tree):
     )
     elsewhere.offices.add(tree.jb)
 
-    form = CounterForm(data=counter_data(tree, services=[elsewhere.pk]))
+    form, formset = counter_forms(counter_data(tree, services=[("BKK", 1), (elsewhere, 2)]))
 
-    assert not form.is_valid()
-    assert form.errors["services"] == ["Not offered at PKMD-PJ: Older Persons' Aid."]
+    assert form.is_valid()
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == ["Not offered at PKMD-PJ: Older Persons' Aid."]
 
 
 def service_data(**overrides):

@@ -16,10 +16,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -31,7 +32,9 @@ from weserve.core.roles import Role
 from weserve.core.scoping import for_user, visible_office_ids, visible_offices
 from weserve.organisation.devices import revoke_device
 from weserve.organisation.forms import (
+    BaseCounterServiceFormSet,
     CounterForm,
+    CounterServiceForm,
     OfficeForm,
     OfficeHolidayForm,
     OpeningHoursForm,
@@ -41,6 +44,7 @@ from weserve.organisation.forms import (
 )
 from weserve.organisation.models import (
     Counter,
+    CounterService,
     Device,
     Office,
     OfficeHoliday,
@@ -48,6 +52,7 @@ from weserve.organisation.models import (
     Section,
     Service,
     StaffMember,
+    services_in_order,
 )
 
 
@@ -203,20 +208,63 @@ class ServiceAdmin(AuditedAdminMixin, NoDeleteAdminMixin, ScopedChoicesMixin, ad
         return None
 
 
+class CounterServiceInline(admin.TabularInline):
+    """The services of a counter with their order: part of the counter, so whoever may
+    change the counter may add, reorder and remove them (the counter itself stays)."""
+
+    model = CounterService
+    form = CounterServiceForm
+    formset = BaseCounterServiceFormSet
+    extra = 1
+    verbose_name = _("service")
+    verbose_name_plural = _("services, in the order the counter calls them")
+
+    def _counter_perm(self, request: HttpRequest, verb: str) -> bool:
+        opts = Counter._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(verb, opts)}")
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._counter_perm(request, "view") or self._counter_perm(request, "change")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._counter_perm(request, "change" if obj is not None else "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._counter_perm(request, "change" if obj is not None else "add")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is not None and self._counter_perm(request, "change")
+
+    def get_formset(self, request: HttpRequest, obj: Counter | None = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            # The office's services, and any it no longer offers that the counter still
+            # has (so they show, and the formset says to remove them).
+            formset.form.base_fields["service"].queryset = Service.objects.filter(
+                Q(offices=obj.office) | Q(counter_links__counter=obj)
+            ).distinct()
+        return formset
+
+
 @admin.register(Counter)
 class CounterAdmin(OfficeScopedAdmin):
     form = CounterForm
+    inlines = [CounterServiceInline]
     list_display = ("__str__", "name", "office", "kind", "service_prefixes", "is_active")
     list_filter = (("office", admin.RelatedOnlyFieldListFilter), "kind", "is_active")
     search_fields = ("name",)
     list_select_related = ("office",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Counter]:
-        return super().get_queryset(request).prefetch_related("services")
+        return super().get_queryset(request).prefetch_related(services_in_order())
 
-    @admin.display(description=_("services"))
+    @admin.display(description=_("services, in the order called"))
     def service_prefixes(self, obj: Counter) -> str:
-        return " ".join(s.prefix for s in obj.services.all())
+        # "A H › F › K": A and H are called first, then F, then K.
+        tiers: dict[int, list[str]] = {}
+        for link in obj.service_links.all():
+            tiers.setdefault(link.rank, []).append(link.service.prefix)
+        return " › ".join(" ".join(prefixes) for _rank, prefixes in sorted(tiers.items()))
 
 
 @admin.register(Device)

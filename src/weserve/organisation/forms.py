@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weserve.organisation.models import (
     Counter,
+    CounterService,
     Office,
     OfficeHoliday,
     OpeningHours,
@@ -221,17 +222,11 @@ class ServiceForm(forms.ModelForm):
 
 
 class CounterForm(FormValueMixin, forms.ModelForm):
+    """A counter itself; the services it serves, and their order, are `CounterServiceFormSet`."""
+
     class Meta:
         model = Counter
-        fields = ["office", "number", "name", "kind", "services", "is_active"]
-        widgets = {"services": forms.CheckboxSelectMultiple}
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        if "services" in self.fields:
-            self.fields["services"].error_messages["required"] = _(
-                "A counter must serve at least one service."
-            )
+        fields = ["office", "number", "name", "kind", "is_active"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -247,16 +242,67 @@ class CounterForm(FormValueMixin, forms.ModelForm):
                         office=office.code, number=number
                     ),
                 )
-        services = cleaned.get("services")
-        if office is not None and services:
+        return cleaned
+
+
+class CounterServiceForm(forms.ModelForm):
+    """One service of a counter and its order there (1 is called first)."""
+
+    class Meta:
+        model = CounterService
+        fields = ["service", "rank"]
+
+
+class BaseCounterServiceFormSet(forms.BaseInlineFormSet):
+    """The services a counter serves, each with its order; at least one, each offered at
+    the counter's office, none twice.
+
+    Bound to the counter being saved (`instance`), whose office the counter's form has
+    already set; a counter whose office is not valid yet is checked once it is.
+    """
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return  # the rows' own errors first
+        chosen: list[Service] = []
+        for form in self.forms:
+            if not form.has_changed() and form.instance.pk is None:
+                continue  # an empty extra row
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            service = form.cleaned_data.get("service")
+            if service is not None:
+                chosen.append(service)
+        if not chosen:
+            raise ValidationError(
+                _("A counter must serve at least one service."), code="no_services"
+            )
+        twice = sorted({s.name for s in chosen if chosen.count(s) > 1})
+        if twice:
+            raise ValidationError(
+                _("Each service once only: {services}.").format(services=", ".join(twice)),
+                code="duplicate_service",
+            )
+        office = self.instance.office if self.instance.office_id else None
+        if office is not None:
             offered = set(office.services.values_list("pk", flat=True))
-            missing = [s for s in services if s.pk not in offered]
+            missing = [s for s in chosen if s.pk not in offered]
             if missing:
                 # A counter for a service customers cannot pick at the kiosk would sit idle.
-                self.add_error(
-                    "services",
+                raise ValidationError(
                     _("Not offered at {office}: {services}.").format(
                         office=office.code, services=", ".join(s.name for s in missing)
                     ),
+                    code="not_offered",
                 )
-        return cleaned
+        super().clean()
+
+
+CounterServiceFormSet = forms.inlineformset_factory(
+    Counter,
+    CounterService,
+    form=CounterServiceForm,
+    formset=BaseCounterServiceFormSet,
+    extra=1,
+    can_delete=True,
+)
