@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import make_user
 from weserve.core.models import User
 from weserve.core.roles import Role
-from weserve.organisation.models import Counter, Section, Service, StaffMember
+from weserve.organisation.models import Counter, CounterService, Section, Service, StaffMember
 
 
 def in_english(client):
@@ -68,6 +68,20 @@ def test_home_shows_the_offices_counters_services_and_staff(tree, users, client_
     for text in ("Aminah Yusof", "Pegawai Kebajikan", "Khidmat Pengurusan", "2101"):
         assert text in staff
     assert "Petugas1" in staff  # the signed-in person is in the directory too
+
+
+def test_home_lists_a_counters_services_in_the_order_it_calls_them(tree, users, client_for):
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    for code, rank in (("INFO", 1), ("OKU", 2), ("BKK", 3)):
+        CounterService.objects.filter(counter=counter, service__code=code).update(rank=rank)
+
+    html = in_english(client_for("petugas")).get("/").content.decode()
+
+    first, second = section(html, "counters").split('data-testid="counter"')[1:3]
+    assert "Serves, in the order it calls them" in first
+    assert re.findall(r'prefix-tag">([A-Z])<', first) == ["C", "B", "A"]
+    assert "in the order it calls them" not in second  # all alike: by prefix
+    assert re.findall(r'prefix-tag">([A-Z])<', second) == ["A", "B", "C"]
 
 
 def test_home_never_shows_another_offices_records(tree, users, client_for):

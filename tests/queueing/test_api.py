@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from weserve.organisation.devices import create_device
-from weserve.organisation.models import Counter
+from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import services
 from weserve.queueing.models import Ticket
 
@@ -196,6 +196,19 @@ def test_counters_list_shows_kind_services_and_state(tree, clock, display_token,
         (2, "priority", "closed"),
     ]
     assert sorted(body[0]["services"]) == ["BKK", "INFO", "OKU"]
+
+
+def test_counters_list_gives_services_in_the_order_the_counter_calls_them(
+    tree, clock, display_token
+):
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    for code, rank in (("BKK", 3), ("OKU", 1), ("INFO", 2)):
+        CounterService.objects.filter(counter=counter, service__code=code).update(rank=rank)
+
+    body = get(Client(), "/offices/PKMD-PJ/counters", display_token).json()
+
+    assert body[0]["services"] == ["OKU", "INFO", "BKK"]
+    assert body[1]["services"] == ["BKK", "OKU", "INFO"]  # equal ranks: by prefix
 
 
 def test_display_snapshot_has_seq_calls_counters_waiting(tree, clock, display_token, users):

@@ -12,7 +12,7 @@ from django.test import Client
 from tests.factories import make_user
 from weserve.core.clock import MALAYSIA
 from weserve.core.roles import Role
-from weserve.organisation.models import Counter, StaffMember
+from weserve.organisation.models import Counter, CounterService, StaffMember
 from weserve.queueing import services
 from weserve.queueing.console_views import greeting, salutation
 from weserve.queueing.models import CounterSession, Ticket, TicketStatus
@@ -427,6 +427,37 @@ def test_console_shows_waiting_per_service_and_longest_wait(clock, tree, at_coun
     assert "7 min" in bkk
     assert re.search(r'data-testid="waiting-total">\s*3 waiting', page)
     assert "Longest wait: 7 minutes" in text(at_counter1.get("/counter/"))
+
+
+def test_console_lists_the_services_in_the_order_the_counter_calls_them(
+    clock, tree, at_counter1, counter1, client_for
+):
+    page = text(at_counter1.get("/counter/"))
+    assert "Listed in the order this counter calls them" not in page  # all alike: no order
+    for code, rank in (("OKU", 1), ("BKK", 2), ("INFO", 2)):
+        CounterService.objects.filter(counter=counter1, service__code=code).update(rank=rank)
+
+    html = at_counter1.get("/counter/").content.decode()
+
+    rows = re.findall(r'data-testid="queue-([A-Z]+)"', html)
+    assert rows == ["OKU", "BKK", "INFO"]
+    ranks = re.findall(r'data-testid="queue-rank">(\d+)<', html)
+    assert ranks == ["1", "2", "2"]
+    assert "Listed in the order this counter calls them: order 1 first" in text(
+        at_counter1.get("/counter/")
+    )
+
+
+def test_counter_choice_shows_each_counters_services_in_its_order(
+    clock, tree, staff, counter1, client_for
+):
+    for code, rank in (("INFO", 1), ("BKK", 3), ("OKU", 2)):
+        CounterService.objects.filter(counter=counter1, service__code=code).update(rank=rank)
+
+    html = client_for("petugas").get("/counter/").content.decode()
+
+    first = html.split('data-testid="counter-choice"')[1]
+    assert re.findall(r'class="prefix-tag" title="[^"]*">([A-Z])<', first) == ["C", "B", "A"]
 
 
 def test_longest_wait_over_the_charter_is_marked(clock, tree, at_counter1, counter1):

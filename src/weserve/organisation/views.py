@@ -12,7 +12,7 @@ from django.shortcuts import render
 from weserve.core.presence import live_presence
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import home_office_ids, visible_offices
-from weserve.organisation.models import Counter, Service, StaffMember
+from weserve.organisation.models import Counter, CounterService, Service, StaffMember
 
 
 def _with_live_presence(office: Any, staff: list[StaffMember]) -> list[StaffMember]:
@@ -35,18 +35,26 @@ def home(request: HttpRequest) -> HttpResponse:
             Counter.objects.active()
             .filter(office=office)
             .prefetch_related(
-                Prefetch("services", queryset=Service.objects.active().order_by("prefix"))
+                # In the order each counter calls them (rank, then prefix).
+                Prefetch(
+                    "service_links",
+                    queryset=CounterService.objects.filter(service__is_active=True).select_related(
+                        "service"
+                    ),
+                )
             )
         )
+        for counter in counters:
+            links = counter.service_links.all()
+            counter.served = [link.service for link in links]
+            counter.ranked = len({link.rank for link in links}) > 1
         offered = {s.pk for s in services}
         context.update(
             is_open=office.is_open(),
             counters=counters,
             # A counter that takes every one of many services gets one line, not a long list.
             counters_serving_all={
-                c.pk
-                for c in counters
-                if len(offered) > 4 and offered <= {s.pk for s in c.services.all()}
+                c.pk for c in counters if len(offered) > 4 and offered <= {s.pk for s in c.served}
             },
             services=services,
             staff=_with_live_presence(

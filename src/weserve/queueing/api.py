@@ -79,7 +79,9 @@ class CounterOut(Schema):
     number: int
     name: str
     kind: Literal["normal", "priority"]
-    services: list[str]
+    services: list[str] = Field(
+        description="Codes of the services it serves, in the order it calls them"
+    )
     state: Literal["closed", "idle", "calling", "serving", "paused"]
 
 
@@ -212,7 +214,8 @@ def get_ticket(request: HttpRequest, ticket_id: str) -> Any:
 
 @router.get("/offices/{office_code}/counters", response=list[CounterOut])
 def list_counters(request: HttpRequest, office_code: str) -> list[dict[str, Any]]:
-    """The office's counters, the services each serves, and their live state."""
+    """The office's counters, the services each serves (in the order it calls them), and
+    their live state."""
     office = office_for_caller(request, office_code)
     require_device_kind(principal(request), Device.Kind.DISPLAY, Device.Kind.KIOSK)
     return [_counter_row(row) for row in counters_with_state(office)]
@@ -257,7 +260,7 @@ def _counter_row(row: dict[str, Any]) -> dict[str, Any]:
         "number": counter.number,
         "name": counter.name,
         "kind": counter.kind,
-        "services": [s.code for s in counter.services.all()],
+        "services": [s.code for s in counter.ranked_services()],
         "state": row["state"],
     }
 

@@ -201,14 +201,18 @@ def _counter_context(request: HttpRequest, office: Office, counter: Counter) -> 
         .first()
     )
     state = counter_state(counter, session, ticket)
-    served = list(counter.services.order_by("prefix"))
+    # In the order the counter calls them: its rank-1 services first.
+    links = list(counter.service_links.select_related("service"))
+    served = [link.service for link in links]
     waiting = waiting_by_service(office)
     queue = []
-    for service in served:
+    for link in links:
+        service = link.service
         info = waiting.get(service.code, {})
         queue.append(
             {
                 "service": service,
+                "rank": link.rank,
                 "count": info.get("count", 0),
                 "priority": info.get("priority", 0),
                 "longest": info.get("longest_wait_minutes"),
@@ -236,6 +240,7 @@ def _counter_context(request: HttpRequest, office: Office, counter: Counter) -> 
         "is_mine": is_mine,
         "ticket": ticket,
         "queue": queue,
+        "queue_ranked": len({link.rank for link in links}) > 1,
         "waiting_total": sum(row["count"] for row in queue),
         "longest": longest,
         "charter_minutes": office.charter_wait_minutes,

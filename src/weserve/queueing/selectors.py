@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
-from weserve.organisation.models import Counter, Office
+from weserve.organisation.models import Counter, Office, services_in_order
 from weserve.queueing import events
 from weserve.queueing.estimate import estimate_for_ticket, position_and_estimate
 from weserve.queueing.models import (
@@ -77,7 +77,7 @@ def counter_state(counter: Counter, session: CounterSession | None, active: Tick
 def counters_with_state(office: Office) -> list[dict[str, Any]]:
     """Every active counter of an office with its state, staff member and current ticket."""
     counters = list(
-        Counter.objects.filter(office=office, is_active=True).prefetch_related("services")
+        Counter.objects.filter(office=office, is_active=True).prefetch_related(services_in_order())
     )
     sessions = {
         s.counter_id: s
