@@ -20,6 +20,7 @@ from weserve.organisation.models import (
     Section,
     Service,
     StaffMember,
+    services_in_order,
 )
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,32 @@ def test_pkmd_pj_has_five_counters_one_for_oku_and_warga_emas():
     assert [c.kind for c in counters].count(Counter.Kind.PRIORITY) == 1
     assert all(c.services.exists() for c in counters)
     assert Counter.objects.filter(office__code="PKMD-JB").count() == 3
+
+
+def test_demo_counters_call_their_own_services_first_and_the_special_counter_all_alike():
+    load_demo()
+    ranked = {
+        c.number: [(link.service.code, link.rank) for link in c.service_links.all()]
+        for c in Counter.objects.filter(office__code="PKMD-PJ").prefetch_related(
+            services_in_order()
+        )
+    }
+
+    assert ranked[1] == [("BKK", 1), ("PKK", 1), ("BA", 2), ("INFO", 2)]
+    assert ranked[4][:2] == [("INFO", 1), ("ADUAN", 1)]
+    assert {rank for _code, rank in ranked[5]} == {1}  # the special counter
+    for number in (1, 2, 3, 4):
+        assert {rank for _code, rank in ranked[number]} == {1, 2}
+
+
+def test_demo_rerun_puts_a_counters_order_back():
+    load_demo()
+    counter = Counter.objects.get(office__code="PKMD-PJ", number=1)
+    counter.service_links.update(rank=7)
+
+    load_demo()
+
+    assert [s.code for s in counter.ranked_services()][:2] == ["BKK", "PKK"]
 
 
 def test_pkmd_pj_directory_lists_positions_sections_and_extensions():

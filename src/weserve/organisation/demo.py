@@ -32,6 +32,7 @@ from weserve.core.models import User
 from weserve.core.roles import Role
 from weserve.organisation.models import (
     Counter,
+    CounterService,
     Office,
     OpeningHours,
     Section,
@@ -289,7 +290,7 @@ SERVICES = [
 # customers whatever they came for.
 ALL_SERVICES = tuple(s.code for s in SERVICES)
 PJ_COUNTERS = [
-    (1, "Kaunter Bantuan Keluarga", Counter.Kind.NORMAL, ("BKK", "BA", "PKK", "INFO")),
+    (1, "Kaunter Bantuan Keluarga", Counter.Kind.NORMAL, ("BKK", "PKK", "BA", "INFO")),
     (2, "Kaunter Warga Emas", Counter.Kind.NORMAL, ("BWE", "PWE", "BA", "INFO")),
     (3, "Kaunter OKU", Counter.Kind.NORMAL, ("OKU", "EPOKU", "BTB", "BPT")),
     (4, "Kaunter Pertanyaan dan Aduan", Counter.Kind.NORMAL, ("INFO", "ADUAN", "BA")),
@@ -300,6 +301,17 @@ DISTRICT_COUNTERS = [
     (2, "Kaunter OKU dan Pertanyaan", Counter.Kind.NORMAL, ("OKU", "PKK", "PWE", "INFO", "ADUAN")),
     (3, "Kaunter Khas OKU dan Warga Emas", Counter.Kind.PRIORITY, ALL_SERVICES),
 ]
+# What an ordinary counter calls first (rank 1): its own services. It helps with its
+# other services (rank 2) when nobody waits for these. The special counter is not here:
+# it calls every service alike, its priority lane being what comes first there.
+MAIN_SERVICES = {
+    "Kaunter Bantuan Keluarga": ("BKK", "PKK"),
+    "Kaunter Warga Emas": ("BWE", "PWE"),
+    "Kaunter OKU": ("OKU",),
+    "Kaunter Pertanyaan dan Aduan": ("INFO", "ADUAN"),
+    "Kaunter Bantuan": ("BKK", "BWE"),
+    "Kaunter OKU dan Pertanyaan": ("OKU", "INFO"),
+}
 
 
 @dataclass(frozen=True)
@@ -610,7 +622,14 @@ def _counters(offices: dict[str, Office], services: dict[str, Service]) -> None:
                 number=number,
                 defaults={"name": name, "kind": kind, "is_active": True},
             )
-            counter.services.set([services[c] for c in codes])
+            main = MAIN_SERVICES.get(name, codes)
+            for code in codes:
+                CounterService.objects.update_or_create(
+                    counter=counter,
+                    service=services[code],
+                    defaults={"rank": 1 if code in main else 2},
+                )
+            CounterService.objects.filter(counter=counter).exclude(service__code__in=codes).delete()
 
 
 def _people(offices: dict[str, Office], sections: dict[tuple[str, str], Section]) -> None:
