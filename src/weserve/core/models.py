@@ -35,10 +35,12 @@ class AuditLog(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # indexed only where set (Meta): kiosks and devices write none
     )
     actor = models.CharField(_("actor"), max_length=150, blank=True)
     # Office is kept by id and code, not as a foreign key: core sits below organisation.
-    office_id = models.BigIntegerField(_("office"), null=True, blank=True, db_index=True)
+    # Indexed by (office, time) below, which serves look-ups by office alone too.
+    office_id = models.BigIntegerField(_("office"), null=True, blank=True)
     office_code = models.CharField(_("office code"), max_length=32, blank=True)
     target_type = models.CharField(_("record type"), max_length=100, blank=True)
     target_id = models.CharField(_("record"), max_length=64, blank=True)
@@ -50,7 +52,12 @@ class AuditLog(models.Model):
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
         permissions = [("reveal_personal_data", "Can reveal personal data in full")]
-        indexes = [models.Index(fields=["office_id", "-at"])]
+        indexes = [
+            models.Index(fields=["office_id", "-at"]),
+            models.Index(
+                fields=["user"], condition=models.Q(user__isnull=False), name="auditlog_user_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

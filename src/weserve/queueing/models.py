@@ -68,9 +68,17 @@ class TicketQuerySet(models.QuerySet):
 class Ticket(models.Model):
     """A customer's place in the queue, from the kiosk to the end of service."""
 
-    public_id = models.CharField(max_length=43, unique=True, editable=False)
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="tickets")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="tickets")
+    # Indexes are chosen for the ticket issue, which writes a row on every kiosk touch:
+    # the unique public id is a constraint (no pattern index: nobody searches it with
+    # LIKE), office and service are covered by the composite indexes below, and the
+    # foreign keys empty at issue are indexed only where set.
+    public_id = models.CharField(max_length=43, editable=False)
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     # The series and number never change, even when a transfer changes the service.
     series = models.CharField(max_length=1)
     day = models.DateField(_("business day"))
@@ -91,11 +99,16 @@ class Ticket(models.Model):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)
     counter = models.ForeignKey(
-        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+        Counter,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     # A transfer to a named counter: only that counter may call the ticket.
     target_counter = models.ForeignKey(
-        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     served_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,6 +116,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     outcome = models.CharField(max_length=200, blank=True)
     recalls = models.PositiveSmallIntegerField(default=0)
@@ -114,6 +128,7 @@ class Ticket(models.Model):
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         constraints = [
+            models.UniqueConstraint(fields=["public_id"], name="ticket_unique_public_id"),
             models.UniqueConstraint(
                 fields=["office", "series", "day", "seq"], name="ticket_unique_number"
             ),
@@ -136,6 +151,28 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["office", "status", "queued_at"], name="ticket_queue_idx"),
+            # The waiting tickets alone, with what the people-ahead count of every ticket
+            # issue reads (estimate.waiting_ahead): small, and an index-only scan on
+            # PostgreSQL however long the office's history grows.
+            models.Index(
+                fields=["office", "queued_at"],
+                include=["service", "priority"],
+                condition=Q(status="waiting"),
+                name="ticket_waiting_idx",
+            ),
+            models.Index(
+                fields=["counter"], condition=Q(counter__isnull=False), name="ticket_counter_idx"
+            ),
+            models.Index(
+                fields=["target_counter"],
+                condition=Q(target_counter__isnull=False),
+                name="ticket_target_counter_idx",
+            ),
+            models.Index(
+                fields=["served_by"],
+                condition=Q(served_by__isnull=False),
+                name="ticket_served_by_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,14 +202,20 @@ class TicketEvent(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    # Covered by the (ticket, at) index; counter and user indexed only where set.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     at = models.DateTimeField()
-    counter = models.ForeignKey(Counter, null=True, blank=True, on_delete=models.PROTECT)
+    counter = models.ForeignKey(
+        Counter, null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
     )
@@ -180,7 +223,17 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"])]
+        indexes = [
+            models.Index(fields=["ticket", "at"]),
+            models.Index(
+                fields=["counter"],
+                condition=Q(counter__isnull=False),
+                name="ticketevent_counter_idx",
+            ),
+            models.Index(
+                fields=["user"], condition=Q(user__isnull=False), name="ticketevent_user_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.at:%H:%M:%S}"
