@@ -11,11 +11,14 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from weserve.core.ws import WebSocketAuthMiddleware  # noqa: E402
+from weserve.queueing.events import AttachLoopMiddleware  # noqa: E402
 from weserve.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
-    }
+application = AttachLoopMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )

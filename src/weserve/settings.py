@@ -167,7 +167,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0  # the psycopg pool keeps the connections
-    _db["OPTIONS"] = {"pool": {"min_size": 1, "max_size": 20, "timeout": 10}}
+    _db["OPTIONS"] = {
+        "pool": {"min_size": 1, "max_size": 20, "timeout": 10},
+        # Only core.db.prepared_cursor binds on the server, so only its statements (the
+        # hot path's) are prepared: after this many runs on a connection.
+        "prepare_threshold": 5,
+    }
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL")
 _db.setdefault("TEST", {})

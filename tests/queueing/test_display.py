@@ -136,7 +136,7 @@ def test_the_board_starts_from_the_snapshot_with_the_latest_call_large(tree, use
     assert "B Pendaftaran OKU 1" in waiting
     assert "A Bantuan Kanak-Kanak 0" in waiting
     data = page_data(response)
-    assert data["snapshot"]["seq"] == events.current_seq(tree.pj, events.DISPLAY)
+    assert data["snapshot"]["seq"] == events.current_seq(tree.pj)
     assert [c["number"] for c in data["snapshot"]["calls"]] == ["A002", "A001"]
 
 
@@ -239,7 +239,7 @@ def test_the_board_needs_no_more_queries_with_more_calls(
 def test_saving_the_charter_is_audited_and_tells_the_displays(
     tree, users, clock, django_capture_on_commit_callbacks
 ):
-    before = events.current_seq(tree.pj, events.DISPLAY)
+    before = events.current_seq(tree.pj)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         charter = notices.save_charter(
             tree.pj,
@@ -248,7 +248,7 @@ def test_saving_the_charter_is_audited_and_tells_the_displays(
             show_wait_target=True,
             acting_user=users["penyelia"],
         )
-    assert events.current_seq(tree.pj, events.DISPLAY) == before + 1
+    assert events.current_seq(tree.pj) == before + 1
     assert len(callbacks) == 1
     entry = AuditLog.objects.get(action="queueing.charter.saved")
     assert entry.user == users["penyelia"]

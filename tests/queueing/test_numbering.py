@@ -2,6 +2,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from weserve.core.clock import MALAYSIA
 from weserve.core.errors import DomainError
@@ -87,10 +88,15 @@ def test_service_no_counter_serves_is_refused(tree, clock):
 
 def test_failed_issue_leaves_no_gap_in_numbers(tree, clock):
     bkk = tree.services["BKK"]
-    with mock.patch.object(Ticket.objects, "create", side_effect=RuntimeError("disk full")):
-        with pytest.raises(RuntimeError):
+    first = services.issue_ticket(tree.pj, bkk)
+    # The ticket's insert fails after the number was taken (a clashing public id breaks
+    # a unique constraint): on both paths, the ORM transaction and PostgreSQL's single
+    # statement, the number goes back.
+    with mock.patch.object(services, "new_public_id", return_value=first.public_id):
+        with pytest.raises(IntegrityError), transaction.atomic():
             services.issue_ticket(tree.pj, bkk)
-    assert services.issue_ticket(tree.pj, bkk).number == "A001"
+    assert services.issue_ticket(tree.pj, bkk).number == "A002"
+    assert Ticket.objects.filter(office=tree.pj).count() == 2
 
 
 def test_public_id_is_long_and_unguessable(tree, clock):

@@ -51,6 +51,27 @@ class BearerAuth(HttpBearer):
         return principal
 
 
+class UnresolvedBearerAuth(HttpBearer):
+    """`Authorization: Bearer <token>`, left unresolved for an endpoint that confirms the
+    token itself in the statement that does its work (the ticket issue, the hot path of
+    kiosks). Its Principal carries only the token; `resolve_principal` resolves it."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        return Principal(unresolved_token=token) if token else None
+
+
+def resolve_principal(request: HttpRequest) -> Principal:
+    """The caller, with an unresolved bearer token looked up now (401 if it is dead)."""
+    caller = principal(request)
+    if not caller.unresolved_token:
+        return caller
+    resolved = bearer_auth.authenticate(request, caller.unresolved_token)
+    if resolved is None:
+        raise AuthenticationError()
+    request.auth = resolved  # type: ignore[attr-defined]
+    return resolved
+
+
 class DeviceCookieAuth(APIKeyCookie):
     """The httpOnly cookie a kiosk, display or rating browser got when it was paired."""
 
@@ -93,6 +114,8 @@ bearer_auth = BearerAuth()
 device_cookie_auth = DeviceCookieAuth()
 session_auth = StaffSessionAuth()
 ANY_AUTH = [bearer_auth, session_auth, device_cookie_auth]
+# For endpoints that confirm a bearer token in their own statement (see above).
+UNRESOLVED_AUTH = [UnresolvedBearerAuth(), session_auth, device_cookie_auth]
 
 
 def principal(request: HttpRequest) -> Principal:

@@ -34,6 +34,9 @@ class Principal:
     user: Any = None
     device: Any = None
     office_ids: frozenset[int] = field(default_factory=frozenset)
+    # Set only by api.UnresolvedBearerAuth: a bearer token nobody has looked up yet. Such a
+    # Principal has no user, device or office, so every ordinary check refuses it.
+    unresolved_token: str = ""
 
     @property
     def is_device(self) -> bool:

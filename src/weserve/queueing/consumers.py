@@ -40,8 +40,8 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
 
     group: str | None = None
 
-    async def join(self, office_id: int, stream: str) -> None:
-        self.group = events.group_name(office_id, stream)
+    async def join(self, office_id: int) -> None:
+        self.group = events.group_name(office_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
@@ -54,8 +54,12 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
-    async def stream_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+    async def stream_events(self, message: dict[str, Any]) -> None:
+        for event in message["events"]:
+            await self.send_event(event)
+
+    async def send_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event)
 
 
 class DisplayConsumer(StreamConsumer):
@@ -79,7 +83,11 @@ class DisplayConsumer(StreamConsumer):
         if not allowed:
             await self.close(code=4404)
             return
-        await self.join(office_id, events.DISPLAY)
+        await self.join(office_id)
+
+    async def send_event(self, event: dict[str, Any]) -> None:
+        # The TV is public: no ticket ids, which open the mobile page.
+        await self.send_json(events.public(event))
 
 
 class CountersConsumer(StreamConsumer):
@@ -96,7 +104,7 @@ class CountersConsumer(StreamConsumer):
         if office_id is None or not await _staff_may_see(user, office_id, roles):
             await self.close(code=4404)
             return
-        await self.join(office_id, events.COUNTERS)
+        await self.join(office_id)
 
 
 class TicketConsumer(StreamConsumer):
@@ -108,8 +116,10 @@ class TicketConsumer(StreamConsumer):
         if office_id is None:
             await self.close(code=4404)
             return
-        await self.join(office_id, events.DISPLAY)
+        await self.join(office_id)
 
-    async def stream_event(self, message: dict[str, Any]) -> None:
-        # Other customers' numbers are on the TV anyway, but the phone needs none of it.
-        await self.send_json({"type": "changed", "seq": message["event"].get("seq")})
+    async def stream_events(self, message: dict[str, Any]) -> None:
+        # Other customers' numbers are on the TV anyway, but the phone needs none of it:
+        # one "changed" for a batch, and the page reads its own ticket afresh.
+        last = message["events"][-1] if message["events"] else {}
+        await self.send_json({"type": "changed", "seq": last.get("seq")})

@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 
 from weserve.core import clock
+from weserve.core.db import prepared_cursor
 from weserve.organisation.models import Counter, Office, Service
 from weserve.queueing import readcache
 from weserve.queueing.models import (
@@ -333,11 +334,13 @@ def office_snapshot(office: Office) -> OfficeSnapshot:
 
 # Every ticket issue runs this, so it is one fixed statement rather than a queryset the
 # ORM compiles afresh each time (compiling cost more than running it; docs/performance.md).
+# `status = 'waiting'` is written out, not a parameter, so that PostgreSQL's prepared
+# plan may use the partial index of waiting tickets (models.Ticket, ticket_waiting_idx).
 _WAITING_AHEAD_SQL = """
 SELECT service_id, priority <> %s, COUNT(*)
 FROM queueing_ticket
-WHERE office_id = %s AND status = %s AND queued_at < %s
-GROUP BY service_id, priority <> %s
+WHERE office_id = %s AND status = 'waiting' AND queued_at < %s
+GROUP BY 1, 2
 """
 
 
@@ -350,11 +353,9 @@ def waiting_ahead(office: Office, before: dt.datetime | None) -> dict[tuple[int,
     params = [
         Priority.NONE,
         office.pk,
-        TicketStatus.WAITING,
         connection.ops.adapt_datetimefield_value(before),
-        Priority.NONE,
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_WAITING_AHEAD_SQL, params)
         return {(int(service), bool(lane)): int(n) for service, lane, n in cursor.fetchall()}
 

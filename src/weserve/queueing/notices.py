@@ -62,7 +62,7 @@ def _check_window(active_from: dt.datetime | None, active_until: dt.datetime | N
 
 
 def _announce_change(office: Office) -> None:
-    events.publish(office.pk, events.DISPLAY, NOTICES_CHANGED)
+    events.publish(office.pk, NOTICES_CHANGED)
 
 
 def charter_for(office: Office) -> ClientCharter | None:

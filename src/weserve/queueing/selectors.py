@@ -160,7 +160,7 @@ def longest_wait(office: Office) -> dt.timedelta | None:
 
 def display_snapshot(office: Office) -> dict[str, Any]:
     """What a display board needs to rebuild itself, with the stream's current seq."""
-    seq = events.current_seq(office, events.DISPLAY)
+    seq = events.current_seq(office)
     calls = [
         {
             "number": t.number,

@@ -18,7 +18,7 @@ from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.organisation.models import Counter, CounterService, Office, Service
-from weserve.queueing import events
+from weserve.queueing import events, issue_statement
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
     CounterSession,
@@ -78,24 +78,21 @@ def _event(
     )
 
 
-def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> None:
-    public = {
+def _ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    # The public id is for staff screens only; events.public() drops it for the TV and
+    # the customer's phone.
+    return {
+        "id": ticket.public_id,
         "number": ticket.number,
         "service": ticket.service.code,
         "priority": ticket.priority,
         "status": ticket.status,
         "counter": counter_ref(ticket.counter),
     }
-    # The display stream is public (it is on the TV): no ticket ids, which open the
-    # mobile page. Staff screens get the id to act on the ticket.
-    events.publish(ticket.office_id, events.DISPLAY, type_, ticket=public, **extra)
-    events.publish(
-        ticket.office_id,
-        events.COUNTERS,
-        type_,
-        ticket={"id": ticket.public_id, **public},
-        **extra,
-    )
+
+
+def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> None:
+    events.publish(ticket.office_id, type_, ticket=_ticket_payload(ticket), **extra)
 
 
 # --- Issue --------------------------------------------------------------------------------
@@ -130,7 +127,10 @@ def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> Non
         )
 
 
-@transaction.atomic
+class KioskNotConfirmed(Exception):
+    """The unresolved token given to `issue_ticket` is not a live kiosk of the office."""
+
+
 def issue_ticket(
     office: Office,
     service: Service,
@@ -139,10 +139,57 @@ def issue_ticket(
     language: str = "ms",
     device: Any = None,
     user: Any = None,
+    kiosk_token: str | None = None,
 ) -> Ticket:
-    """A new waiting ticket with the next number of its series for today."""
+    """A new waiting ticket with the next number of its series for today.
+
+    `kiosk_token` is a bearer token nobody has resolved yet (the API's hot path): the
+    ticket is issued only if it belongs to a live kiosk of `office`, which then counts as
+    the issuing device; otherwise KioskNotConfirmed is raised and nothing is written.
+    On PostgreSQL the checks and all the writes are one statement (issue_statement.py).
+    """
     if priority not in Priority.values:
         raise DomainError("invalid_priority", _("Unknown priority."), status=422)
+    language = language if language in ("ms", "en") else "ms"
+    now = clock.now()
+    if not office.is_active or not office.is_open(now):
+        raise DomainError("office_closed", _("The office is closed now. No ticket was issued."))
+    if connection.vendor == "postgresql":
+        issued = issue_statement.issue(
+            office,
+            service,
+            priority=priority,
+            language=language,
+            now=now,
+            day=clock.business_day(now),
+            public_id=new_public_id(),
+            device=device,
+            user=user,
+            kiosk_token=kiosk_token,
+        )
+        if issued is not None:
+            ticket, seq = issued
+            event = {"seq": seq, "type": "issued", "ticket": _ticket_payload(ticket)}
+            events.send_on_commit(office.pk, event)
+            return ticket
+        # Nothing was written: tell the caller why.
+        if kiosk_token is not None and not issue_statement.is_kiosk_of(kiosk_token, office):
+            raise KioskNotConfirmed
+        check_can_issue(office, service, at=now)
+        # Checked afresh and fine now (changed in between): the ordinary path below.
+    elif kiosk_token is not None:
+        device = issue_statement.kiosk_of(kiosk_token, office)
+        if device is None:
+            raise KioskNotConfirmed
+    return _issue_in_transaction(
+        office, service, priority=priority, language=language, device=device, user=user
+    )
+
+
+@transaction.atomic
+def _issue_in_transaction(
+    office: Office, service: Service, *, priority: str, language: str, device: Any, user: Any
+) -> Ticket:
     now = clock.now()
     check_can_issue(office, service, at=now)
     day = clock.business_day(now)
@@ -156,22 +203,28 @@ def issue_ticket(
         seq=seq,
         number=format_number(service.prefix, seq),
         priority=priority,
-        language=language if language in ("ms", "en") else "ms",
+        language=language,
         status=TicketStatus.WAITING,
         issued_at=now,
         queued_at=now,
     )
     _event(ticket, TicketEvent.Kind.ISSUED, at=now, user=user, device=getattr(device, "pk", None))
     log_action(
-        "queueing.ticket.issued",
+        issue_statement.ISSUED_ACTION,
         user=user,
         office=office,
         target=ticket,
         actor=getattr(device, "name", ""),
-        data={"number": ticket.number, "service": service.code, "priority": priority},
+        data=issued_audit_data(ticket),
     )
     _publish_ticket(ticket, "issued")
     return ticket
+
+
+def issued_audit_data(ticket: Ticket) -> dict[str, str]:
+    """What the audit entry of an issued ticket records (issue_statement.py writes the
+    same in SQL)."""
+    return {"number": ticket.number, "service": ticket.service.code, "priority": ticket.priority}
 
 
 # --- Counter sessions -----------------------------------------------------------------------
@@ -188,8 +241,7 @@ def _session_event(
 
 
 def _publish_counter(counter: Counter, type_: str, **extra: Any) -> None:
-    events.publish(counter.office_id, events.COUNTERS, type_, counter=counter_ref(counter), **extra)
-    events.publish(counter.office_id, events.DISPLAY, type_, counter=counter_ref(counter), **extra)
+    events.publish(counter.office_id, type_, counter=counter_ref(counter), **extra)
 
 
 @transaction.atomic
