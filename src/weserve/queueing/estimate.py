@@ -126,17 +126,31 @@ class QueueState:
         return self.times.get(service) or ServiceTime(mean=10.0)
 
 
-def _first(
-    groups: Sequence[tuple[int, bool]], counts: dict[tuple[int, bool], int], counter: CounterNow
-) -> tuple[int, bool] | None:
-    """The group a counter takes next: of its best-ranked services with tickets left, the
-    group with the most left; None when all are empty."""
-    best, key = None, (0, 0)
+def _tiers(
+    groups: Sequence[tuple[int, bool]], counter: CounterNow
+) -> list[tuple[int, list[tuple[int, bool]]]]:
+    """A counter's groups by rank, best rank first: (rank, groups of that rank)."""
+    by_rank: dict[int, list[tuple[int, bool]]] = {}
     for group in groups:
-        left = counts[group]
-        if left > 0 and (best is None or (counter.rank(group[0]), -left) < key):
-            best, key = group, (counter.rank(group[0]), -left)
-    return best
+        by_rank.setdefault(counter.rank(group[0]), []).append(group)
+    return sorted(by_rank.items())
+
+
+def _first(
+    tiers: Sequence[tuple[int, list[tuple[int, bool]]]], counts: dict[tuple[int, bool], int]
+) -> tuple[tuple[int, bool], int] | None:
+    """The group a counter takes next and its rank: of its best-ranked services with
+    tickets left, the group with the most left (the first of equals); None when all are
+    empty."""
+    for rank, groups in tiers:
+        best, most = None, 0
+        for group in groups:
+            left = counts[group]
+            if left > most:
+                best, most = group, left
+        if best is not None:
+            return best, rank
+    return None
 
 
 def estimate_minutes(state: QueueState, service: int, *, priority: bool = False) -> float:
@@ -165,7 +179,14 @@ def estimate_minutes(state: QueueState, service: int, *, priority: bool = False)
     heap: list[tuple[float, int]] = []
     for index, counter in enumerate(state.counters):
         eligible = [g for g in counts if g[0] in counter.services]
-        plans.append((eligible, [g for g in eligible if g[1]], service in counter.services))
+        plans.append(
+            (
+                _tiers(eligible, counter),
+                _tiers([g for g in eligible if g[1]], counter),
+                service in counter.services,
+                counter.rank(service),
+            )
+        )
         free_at = 0.0
         if counter.busy_service is not None:
             rest = state.time_of(counter.busy_service).remaining(counter.busy_minutes)
@@ -177,23 +198,23 @@ def estimate_minutes(state: QueueState, service: int, *, priority: bool = False)
     while heap:
         at, index = heapq.heappop(heap)
         counter = state.counters[index]
-        eligible, lanes, mine = plans[index]
+        eligible, lanes, mine, mine_rank = plans[index]
         # Whom the counter takes before the customer: in the customer's own lane, the
         # groups of a service ranked no lower than theirs at this counter.
-        mine_rank = counter.rank(service)
         pick = None
         if counter.priority_lane or (priority and at >= priority_wait):
-            pick = _first(lanes, counts, counter)
-            if priority and mine and (pick is None or counter.rank(pick[0]) > mine_rank):
+            pick = _first(lanes, counts)
+            if priority and mine and (pick is None or pick[1] > mine_rank):
                 return at * scale
         if pick is None:
-            pick = _first(eligible, counts, counter)
-            if mine and (pick is None or counter.rank(pick[0]) > mine_rank):
+            pick = _first(eligible, counts)
+            if mine and (pick is None or pick[1] > mine_rank):
                 return at * scale
         if pick is None:
             continue  # nothing more this counter can do before the customer
-        counts[pick] -= 1
-        heapq.heappush(heap, (at + means[pick[0]], index))
+        group = pick[0]
+        counts[group] -= 1
+        heapq.heappush(heap, (at + means[group[0]], index))
     # No open counter serves the service: count its queue on one counter that opens now.
     mean = state.time_of(service).mean
     same = sum(n for (s, _p), n in state.ahead.items() if s == service)
