@@ -1,6 +1,6 @@
-"""What two further changes would buy: server CPU per ticket, prototypes against WeServe as is.
+"""What parts of the ticket issue cost: server CPU per ticket, variants against WeServe as is.
 
-    python bench/prototypes/ab_cpu.py [--rounds 2] [--seconds 8]
+    python bench/prototypes/ab_cpu.py [--rounds 2] [--seconds 8] [--variant NAME=MODULE:APP]
 
 Sets up like bench/queue_load.py (its own database, demo data, a kiosk token), then for
 each variant starts uvicorn with two workers on weserve's ASGI app, wrapped by a
@@ -8,7 +8,8 @@ prototype module of this directory, and measures 50 clients on GET /api/v1/ping,
 POST tickets, then ping again, with the CPU the server processes and their PostgreSQL
 backends spend per request. The variants run in turn, `--rounds` times, so a busy spell
 of the shared machine does not fall on one variant only. docs/performance.md has the
-numbers. The prototypes are monkeypatches for measuring, not part of WeServe.
+numbers. The variants are monkeypatches for measuring (by default: live events off, people
+ahead and the estimate off), not part of WeServe; `--variant` measures others instead.
 """
 
 from __future__ import annotations
@@ -29,15 +30,15 @@ import queue_load as q  # noqa: E402
 
 VARIANTS = {
     "as is": "weserve.asgi:application",
-    "token cache": "token_cache:application",
-    "one-statement issue": "issue_one_statement:application",
-    "both": "token_cache_one_statement:application",
+    "without live events": "without_live_events:application",
+    "without people ahead": "without_position:application",
 }
 
 
 async def measure(server: q.Server, app: str, seconds: float) -> dict[str, float]:
     port = q.free_port()
-    env = {**server.env, "PYTHONPATH": str(HERE)}
+    path = [str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**server.env, "PYTHONPATH": os.pathsep.join(path)}
     with (server.var_dir / "ab.log").open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own command line
             [
@@ -91,7 +92,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE:APP",
+        help="measure these instead (modules found in this directory or on PYTHONPATH)",
+    )
     args = parser.parse_args()
+    variants = dict(v.split("=", 1) for v in args.variant) or VARIANTS
     server = None
     try:
         server = q.set_up(print)
@@ -99,9 +108,9 @@ def main() -> None:
         assert server.process is not None
         os.killpg(server.process.pid, signal.SIGTERM)
         server.process.wait(30)
-        results: dict[str, list[dict[str, float]]] = {name: [] for name in VARIANTS}
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
         for _round in range(args.rounds):
-            for name, app in VARIANTS.items():
+            for name, app in variants.items():
                 row = asyncio.run(measure(server, app, args.seconds))
                 results[name].append(row)
                 print(
