@@ -189,3 +189,19 @@ def test_the_statement_is_prepared_once_it_has_run_a_few_times(tree, clock):
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any("INSERT INTO queueing_dailysequence" in s for s in prepared)
+
+
+@on_postgresql
+def test_people_ahead_counted_by_the_statement_match_a_fresh_count(tree, clock):
+    from weserve.queueing.estimate import position_and_estimate, waiting_ahead
+
+    bkk, oku = tree.services["BKK"], tree.services["OKU"]
+    for service, priority in [(bkk, "none"), (oku, "none"), (bkk, "elderly"), (bkk, "none")]:
+        services.issue_ticket(tree.pj, service, priority=priority)
+        clock.shift(seconds=1)
+    ticket = services.issue_ticket(tree.pj, bkk)
+    counted = issue_statement.ahead_at_issue(ticket)
+    assert counted == waiting_ahead(tree.pj, ticket.queued_at)
+    assert counted == {(bkk.pk, False): 2, (bkk.pk, True): 1, (oku.pk, False): 1}
+    assert position_and_estimate(ticket, counted) == position_and_estimate(ticket)
+    assert issue_statement.ahead_at_issue(ticket) is None  # taken once

@@ -19,7 +19,7 @@ from weserve.core.api import UNRESOLVED_AUTH, principal, resolve_principal
 from weserve.core.errors import DomainError
 from weserve.organisation.api import office_for_caller
 from weserve.organisation.models import Counter, Device, Office, Service
-from weserve.queueing import readcache, services
+from weserve.queueing import issue_statement, readcache, services
 from weserve.queueing.access import (
     require_counter_operator,
     require_device_kind,
@@ -103,8 +103,10 @@ def status_url(ticket: Ticket) -> str:
     return settings.PUBLIC_URL + reverse("ticket_status", args=[ticket.public_id])
 
 
-def ticket_out(ticket: Ticket) -> dict[str, Any]:
-    ahead, wait = position_and_wait(ticket)
+def ticket_out(
+    ticket: Ticket, waiting: dict[tuple[int, bool], int] | None = None
+) -> dict[str, Any]:
+    ahead, wait = position_and_wait(ticket, waiting)
     return {
         "id": ticket.public_id,
         "number": ticket.number,
@@ -212,7 +214,7 @@ def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> A
 
 
 def _issued_out(ticket: Ticket) -> dict[str, Any]:
-    data = ticket_out(ticket)
+    data = ticket_out(ticket, issue_statement.ahead_at_issue(ticket))
     return {
         "id": data["id"],
         "number": data["number"],

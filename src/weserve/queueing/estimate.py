@@ -417,16 +417,21 @@ def _estimate(ticket: Ticket, ahead: dict[tuple[int, bool], int]) -> int:
     )
 
 
-def position_and_estimate(ticket: Ticket) -> tuple[int | None, int | None]:
+def position_and_estimate(
+    ticket: Ticket, ahead: dict[tuple[int, bool], int] | None = None
+) -> tuple[int | None, int | None]:
     """People ahead of a waiting ticket and its estimate, from one read of the queue;
     (None, None) once it has been called.
 
     People ahead are counted as `selectors.people_ahead` counts them: the waiting tickets
     of the same service queued earlier; for a priority ticket, only the priority ones.
+    `ahead` is that count when the caller has it already: `issue_statement.ahead_at_issue`
+    of a ticket just issued.
     """
     if ticket.status != TicketStatus.WAITING:
         return None, None
-    ahead = waiting_ahead(ticket.office, ticket.queued_at)
+    if ahead is None:
+        ahead = waiting_ahead(ticket.office, ticket.queued_at)
     position = ahead.get((ticket.service_id, True), 0)
     if ticket.priority == Priority.NONE:
         position += ahead.get((ticket.service_id, False), 0)

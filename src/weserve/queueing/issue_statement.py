@@ -9,6 +9,7 @@ of eight. Its data-modifying CTEs, all or nothing:
 - take the day's number (the same upsert as `services._next_number`);
 - insert the ticket, its `issued` event and its audit entry;
 - take the number of the `issued` event on the office's live stream;
+- count the people ahead (as `estimate.waiting_ahead` does);
 - note the kiosk as seen (at most every `tokens.LAST_USED_RESOLUTION`).
 
 When a check fails nothing is written and no row comes back; `services.issue_ticket`
@@ -33,7 +34,7 @@ from weserve.core.models import AuditLog
 from weserve.core.tokens import LAST_USED_RESOLUTION, hash_token
 from weserve.organisation.models import Counter, Device, Office, Service
 from weserve.queueing import events
-from weserve.queueing.models import Ticket, TicketEvent, TicketStatus
+from weserve.queueing.models import Priority, Ticket, TicketEvent, TicketStatus
 
 # The columns each insert writes; the test checks them against the models.
 TICKET_COLUMNS = (
@@ -46,6 +47,8 @@ AUDIT_COLUMNS = (
 )
 
 ISSUED_ACTION = "queueing.ticket.issued"
+# Where the issued Ticket carries the statement's count of people ahead (ahead_at_issue).
+AHEAD_AT_ISSUE = "_waiting_ahead_at_issue"
 
 
 _TEMPLATE = """
@@ -96,7 +99,13 @@ WITH caller AS (
   ON CONFLICT (office_id, stream) DO UPDATE SET last = queueing_streamsequence.last + 1
   RETURNING last
 )
-SELECT t.id, t.seq, t.number, (SELECT last FROM s)
+SELECT t.id, t.seq, t.number, (SELECT last FROM s), (
+  SELECT json_agg(json_build_array(w.service_id, w.lane, w.n)) FROM (
+    SELECT service_id, priority <> %(no_priority)s AS lane, COUNT(*) AS n
+    FROM {ticket}
+    WHERE office_id = %(office)s AND status = 'waiting' AND queued_at < %(now)s
+    GROUP BY 1, 2
+  ) w)
 FROM t, ok
 """
 
@@ -166,13 +175,14 @@ def issue(
         "target_type": Ticket._meta.label_lower,
         "kiosk": Device.Kind.KIOSK,
         "stream": events.QUEUE,
+        "no_priority": Priority.NONE,
     }
     with prepared_cursor() as cursor:
         cursor.execute(_sql(), params)
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, seq, number, event_seq = row
+    pk, seq, number, event_seq, ahead = row
     ticket = Ticket(
         pk=pk,
         public_id=public_id,
@@ -190,7 +200,21 @@ def issue(
     )
     ticket._state.adding = False
     ticket._state.db = connection.alias
+    # People ahead, counted in the same statement (estimate.position_and_estimate takes
+    # it instead of counting again): as the statement began, so a ticket issued in the
+    # same instant by another kiosk and committed while this one waited for the number
+    # may be missing from it.
+    ticket.__dict__[AHEAD_AT_ISSUE] = {
+        (int(service), bool(lane)): int(n) for service, lane, n in ahead or []
+    }
     return ticket, int(event_seq)
+
+
+def ahead_at_issue(ticket: Ticket) -> dict[tuple[int, bool], int] | None:
+    """The waiting tickets ahead of a ticket as its issue statement counted them, taken
+    off the ticket (so it is used once, for the answer to the issue); None if there is no
+    such count (SQLite, or already taken)."""
+    return ticket.__dict__.pop(AHEAD_AT_ISSUE, None)
 
 
 def kiosk_of(raw_token: str, office: Office) -> Device | None:

@@ -58,10 +58,13 @@ def wait_estimate(ticket: Ticket, ahead: int | None) -> int | None:
     return estimate_for_ticket(ticket)
 
 
-def position_and_wait(ticket: Ticket) -> tuple[int | None, int | None]:
+def position_and_wait(
+    ticket: Ticket, ahead: dict[tuple[int, bool], int] | None = None
+) -> tuple[int | None, int | None]:
     """`people_ahead` and `wait_estimate` together, reading the waiting tickets once (the
-    ticket issue returns both, so this is on the hot path)."""
-    return position_and_estimate(ticket)
+    ticket issue returns both, so this is on the hot path); `ahead` is the count of
+    waiting tickets when the caller has it already."""
+    return position_and_estimate(ticket, ahead)
 
 
 def counter_state(counter: Counter, session: CounterSession | None, active: Ticket | None) -> str:
