@@ -122,10 +122,16 @@ def test_ticket_from_the_kiosk_is_called_at_the_counter_and_shown_on_the_tv_and_
         is_mobile=True,
         has_touch=True,
     )
-    phone.goto(ticket_path)
+    # Once its socket opens, the page reads the ticket from the API and redraws it.
+    with phone.expect_response(re.compile(r"/api/v1/tickets/")):
+        phone.goto(ticket_path)
     expect(phone.get_by_test_id("ticket-number")).to_have_text(number)
     expect(phone.locator('[data-when="waiting"]')).to_be_visible()
     expect(phone.locator("[data-live-dot=live]")).to_be_visible()  # its socket is open
+    # One estimated-wait line, and never "0 min".
+    wait = phone.locator("[data-wait]:visible")
+    expect(wait).to_have_count(1)
+    expect(wait).to_have_text(re.compile(r"^\s*([1-9]\d* min|You will be called shortly)\s*$"))
     shot(phone, "phone-waiting")
 
     # --- The office TV ---------------------------------------------------------------------

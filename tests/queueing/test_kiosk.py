@@ -143,13 +143,41 @@ def test_kiosk_issues_a_ticket_in_the_chosen_language_and_shows_its_slip(tree, c
     assert text_of(page, "slip-service") == "Children's Aid"
     assert text_of(page, "slip-office") == "Office PKMD-PJ"
     assert text_of(page, "slip-ahead") == "1"
-    assert re.fullmatch(r"about \d+ min", text_of(page, "slip-wait"))
+    # Both of the office's counters serve it, so the one customer ahead holds nobody up.
+    assert text_of(page, "slip-wait") == "You will be called shortly"
     # Issued at 10:05 in Petaling Jaya (02:05 UTC): the slip shows Malaysian time.
     assert text_of(page, "slip-issued") == "25 Nov 2026, 10:05"
     assert 'data-testid="slip-priority"' not in page
     # htmx gets the screen alone, which then prints and resets by itself.
     assert "<html" not in page
     assert 'data-screen="issued"' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "shortly", "about"),
+    [
+        ("ms", "Anda akan dipanggil sebentar lagi", r"sekitar (\d+) minit"),
+        ("en", "You will be called shortly", r"about (\d+) min"),
+    ],
+)
+def test_slip_says_you_will_be_called_shortly_rather_than_about_0_min(
+    tree, clock, kiosk, language, shortly, about
+):
+    first = issue(kiosk, language=language).content.decode()
+
+    assert text_of(first, "slip-ahead") == "0"
+    assert text_of(first, "slip-wait") == shortly
+    assert not re.search(about, first)
+
+    # Two counters serve it: the third customer waits for one of them to finish.
+    for _ in range(2):
+        clock.shift(minutes=1)
+        third = issue(kiosk, language=language).content.decode()
+
+    assert text_of(third, "slip-ahead") == "2"
+    wait = re.fullmatch(about, text_of(third, "slip-wait"))
+    assert wait and int(wait.group(1)) > 0
+    assert shortly not in third
 
 
 def test_slip_of_a_priority_ticket_carries_its_marker(tree, clock, kiosk):

@@ -55,9 +55,38 @@ def test_waiting_ticket_shows_people_ahead_and_the_estimated_wait(tree, clock):
     assert shown_states(page) == ["waiting"]
     assert re.search(r'data-testid="ticket-number">A003<', page)
     assert text_of(page, "ticket-ahead") == "2"
-    assert re.fullmatch(r"\d+ min", text_of(page, "ticket-wait"))
+    assert re.fullmatch(r"[1-9]\d* min", shown_wait(page))
     assert text_of(page, "ticket-service") == "Children's Aid"
     assert text_of(page, "ticket-office") == "Office PKMD-PJ"
+
+
+def shown_wait(page: str) -> str:
+    """The estimated-wait line a reader sees (ticket.js keeps the other one hidden)."""
+    lines = re.findall(r'<p [^>]*data-wait="(\w+)"[^>]*?( hidden)?>(.*?)</p>', page, re.S)
+    shown = [text for _kind, hidden, text in lines if not hidden]
+    assert len(lines) == 2 and len(shown) == 1, lines
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", shown[0])).split())
+
+
+@pytest.mark.parametrize(
+    ("language", "shortly", "minutes"),
+    [
+        ("ms", "Anda akan dipanggil sebentar lagi", "minit"),
+        ("en", "You will be called shortly", "min"),
+    ],
+)
+def test_page_says_you_will_be_called_shortly_rather_than_0_min(
+    tree, clock, language, shortly, minutes
+):
+    first = issue(tree, language=language)
+    # Two counters serve it: the third customer waits for one of them to finish.
+    for _ in range(2):
+        clock.shift(minutes=1)
+        third = issue(tree, language=language)
+
+    assert shown_wait(page_of(first)) == shortly
+    wait = re.fullmatch(rf"(\d+) {minutes}", shown_wait(page_of(third)))
+    assert wait and int(wait.group(1)) > 0
 
 
 def test_page_says_go_to_counter_n_once_called(tree, clock, users, counter1):

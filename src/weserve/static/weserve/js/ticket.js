@@ -57,7 +57,12 @@
       block.hidden = block.getAttribute("data-when") !== ticket.status;
     });
     fill("position", ticket.position === null ? 0 : ticket.position);
-    fill("wait", ticket.estimated_wait_minutes === null ? 0 : ticket.estimated_wait_minutes);
+    var minutes = ticket.estimated_wait_minutes;
+    fill("wait", minutes === null ? 0 : minutes);
+    // "0 min" would puzzle a customer: a 0 (or no) estimate reads "You will be called shortly".
+    root.querySelectorAll("[data-wait]").forEach(function (line) {
+      line.hidden = line.getAttribute("data-wait") !== (minutes ? "minutes" : "shortly");
+    });
     fill("counter", ticket.counter ? ticket.counter.number : "");
     var next = root.querySelector("[data-when-next]");
     if (next) {
