@@ -168,6 +168,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0  # the psycopg pool keeps the connections
     _db["OPTIONS"] = {
+        **_db.get("OPTIONS", {}),  # what DATABASE_URL says (sslmode, connect_timeout, ...)
         "pool": {"min_size": 1, "max_size": 20, "timeout": 10},
         # Only core.db.prepared_cursor binds on the server, so only its statements (the
         # hot path's) are prepared: after this many runs on a connection.

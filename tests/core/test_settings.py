@@ -142,3 +142,16 @@ def test_serve_refuses_to_start_without_a_data_key(tmp_path):
     assert "Tiada kunci data" in result.stderr
     assert "WESERVE_DATA_KEY" in result.stderr
     assert not (tmp_path / "data.key").exists()
+
+
+def test_postgresql_options_in_the_database_url_are_kept_beside_the_pool(tmp_path):
+    # sslmode, connect_timeout and the like reach the connection; WeServe adds its pool.
+    script = (
+        "from django.conf import settings; "
+        "o = settings.DATABASES['default']['OPTIONS']; "
+        "print(o['sslmode'], o['connect_timeout'], o['pool']['max_size'])"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/weserve?sslmode=require&connect_timeout=7"
+    result = run_weserve(["shell", "-c", script], weserve_env(tmp_path, DATABASE_URL=url))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["require", "7", "20"]
