@@ -4,7 +4,7 @@
 sign-in; Penyelia, Pentadbir and counter staff of the office may open it with their own
 session to preview it. Another office (or an unknown one) is 404, any other role or
 device kind 403; an anonymous browser is sent to sign in. The page starts from the same
-snapshot as GET /api/v1/offices/<code>/display and then follows the display stream
+snapshot as GET /api/v1/offices/<code>/display and then follows the office's live stream
 (static/weserve/js/display.js). The language travels in the URL (?lang=en), as on the
 kiosk: a TV has no one to remember a choice for.
 """

@@ -4,7 +4,7 @@ One page for the Penyelia of the current office: each counter's state, who is at
 current ticket and for how long; how many wait per service and the longest wait against
 the office's client-charter target, with an alert once a wait passes it. It reads a fixed
 number of queries whatever the number of counters (pinned in the tests), and refreshes
-itself from the counters stream with polling as the fallback.
+itself from the office's live stream with polling as the fallback.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The display board's notices: the office's client charter and its announcements.
 
 Every change is one transaction, audited, and tells the office's displays through the
-public display stream (`notices_changed`, no content), so the ticker updates at once.
+office's live stream (`notices_changed`, no content), so the ticker updates at once.
 """
 
 from __future__ import annotations
