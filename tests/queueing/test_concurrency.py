@@ -38,6 +38,17 @@ def _in_thread(fn):
     return run
 
 
+def _serve_until_empty(counter, user) -> list[int]:
+    """Call and complete at `counter` until nobody waits for it; the tickets it served."""
+    served = []
+    while True:
+        ticket = services.call_next(counter, acting_user=user)
+        if ticket is None:
+            return served
+        served.append(ticket.pk)
+        services.complete(ticket, acting_user=user)
+
+
 def test_200_concurrent_ticket_requests_get_200_distinct_gapless_numbers():
     tree = build_office_tree()
     bkk = tree.services["BKK"]
@@ -77,13 +88,7 @@ def test_ten_counters_calling_at_once_serve_500_tickets_each_exactly_once_in_que
     def work(pair) -> list[int]:
         counter, user = pair
         barrier.wait()
-        served = []
-        while True:
-            ticket = services.call_next(counter, acting_user=user)
-            if ticket is None:
-                return served
-            served.append(ticket.pk)
-            services.complete(ticket, acting_user=user)
+        return _serve_until_empty(counter, user)
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         per_counter = list(pool.map(work, counters))
@@ -126,13 +131,7 @@ def test_ranked_counters_calling_at_once_serve_each_ticket_once_in_their_own_ord
     def work(entry) -> list[int]:
         counter, user, _ranks = entry
         barrier.wait()
-        served = []
-        while True:
-            ticket = services.call_next(counter, acting_user=user)
-            if ticket is None:
-                return served
-            served.append(ticket.pk)
-            services.complete(ticket, acting_user=user)
+        return _serve_until_empty(counter, user)
 
     with ThreadPoolExecutor(max_workers=len(counters)) as pool:
         per_counter = list(pool.map(work, counters))

@@ -182,13 +182,7 @@ def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> A
         # The hot path: a kiosk's bearer token is confirmed by the statement that issues
         # the ticket (services.issue_ticket), not looked up beforehand.
         try:
-            ticket = services.issue_ticket(
-                office,
-                service,
-                priority=payload.priority,
-                language=payload.language,
-                kiosk_token=caller.unresolved_token,
-            )
+            ticket = _issue(office, service, payload, kiosk_token=caller.unresolved_token)
         except (services.KioskNotConfirmed, DomainError):
             pass  # The ordinary path below finds out who is calling and says what is wrong.
         else:
@@ -202,15 +196,14 @@ def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> A
         require_staff(caller)
     if service is None:
         raise Http404
-    ticket = services.issue_ticket(
-        office,
-        service,
-        priority=payload.priority,
-        language=payload.language,
-        device=caller.device,
-        user=caller.user,
-    )
+    ticket = _issue(office, service, payload, device=caller.device, user=caller.user)
     return Status(201, _issued_out(ticket))
+
+
+def _issue(office: Office, service: Service, payload: TicketIn, **caller: Any) -> Ticket:
+    return services.issue_ticket(
+        office, service, priority=payload.priority, language=payload.language, **caller
+    )
 
 
 def _issued_out(ticket: Ticket) -> dict[str, Any]:
