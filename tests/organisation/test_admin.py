@@ -698,3 +698,30 @@ def test_hq_admin_add_pages_render(tree, admin_for):
 
     for name in ("office", "service", "section", "staffmember", "counter"):
         assert client.get(url(f"organisation_{name}_add")).status_code == 200, name
+
+
+def test_district_admin_removes_a_holiday_override_and_an_opening_hours_row(tree, admin_for):
+    from weserve.organisation.models import OfficeHoliday, OpeningHours
+
+    holiday = OfficeHoliday.objects.create(
+        office=tree.pj, date=dt.date(2026, 12, 24), name="Gotong-royong"
+    )
+    friday = OpeningHours.objects.get(office=tree.pj, weekday=4)
+    client = admin_for("admin")
+    data = changeform_data(client.get(url("organisation_office_change", tree.pj.pk)))
+    for prefix, pk in (("holidays", holiday.pk), ("opening_hours", friday.pk)):
+        row = next(
+            key.removesuffix("-id")
+            for key, value in data.items()
+            if key.startswith(prefix) and key.endswith("-id") and value == str(pk)
+        )
+        data[f"{row}-DELETE"] = "on"
+
+    response = client.post(url("organisation_office_change", tree.pj.pk), data)
+
+    assert response.status_code == 302
+    assert not OfficeHoliday.objects.filter(pk=holiday.pk).exists()
+    assert not OpeningHours.objects.filter(pk=friday.pk).exists()
+    assert Office.objects.filter(pk=tree.pj.pk).exists()
+    entry = AuditLog.objects.filter(action="organisation.office.changed").get()
+    assert "deleted" in str(entry.data["admin"])

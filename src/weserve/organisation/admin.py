@@ -108,13 +108,36 @@ class OfficeScopedAdmin(
         return getattr(obj, self.office_field, None)
 
 
-class OpeningHoursInline(NoDeleteAdminMixin, admin.TabularInline):
+class PartOfParentInline(admin.TabularInline):
+    """Rows that are part of the record they are shown in (an office's hours and holiday
+    overrides, a counter's services): whoever may change that record may add, change and
+    remove them. The record itself is never deleted, and a removal is audited with the
+    record's change (the admin's change message names what was deleted)."""
+
+    def _parent_perm(self, request: HttpRequest, verb: str) -> bool:
+        opts = self.parent_model._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(verb, opts)}")
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._parent_perm(request, "view") or self._parent_perm(request, "change")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._parent_perm(request, "change" if obj is not None else "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._parent_perm(request, "change" if obj is not None else "add")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is not None and self._parent_perm(request, "change")
+
+
+class OpeningHoursInline(PartOfParentInline):
     model = OpeningHours
     form = OpeningHoursForm
     extra = 0
 
 
-class OfficeHolidayInline(NoDeleteAdminMixin, admin.TabularInline):
+class OfficeHolidayInline(PartOfParentInline):
     model = OfficeHoliday
     form = OfficeHolidayForm
     extra = 0
@@ -208,9 +231,8 @@ class ServiceAdmin(AuditedAdminMixin, NoDeleteAdminMixin, ScopedChoicesMixin, ad
         return None
 
 
-class CounterServiceInline(admin.TabularInline):
-    """The services of a counter with their order: part of the counter, so whoever may
-    change the counter may add, reorder and remove them (the counter itself stays)."""
+class CounterServiceInline(PartOfParentInline):
+    """The services of a counter with their order: part of the counter."""
 
     model = CounterService
     form = CounterServiceForm
@@ -218,22 +240,6 @@ class CounterServiceInline(admin.TabularInline):
     extra = 1
     verbose_name = _("service")
     verbose_name_plural = _("services, in the order the counter calls them")
-
-    def _counter_perm(self, request: HttpRequest, verb: str) -> bool:
-        opts = Counter._meta
-        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename(verb, opts)}")
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self._counter_perm(request, "view") or self._counter_perm(request, "change")
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self._counter_perm(request, "change" if obj is not None else "add")
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self._counter_perm(request, "change" if obj is not None else "add")
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return obj is not None and self._counter_perm(request, "change")
 
     def get_formset(self, request: HttpRequest, obj: Counter | None = None, **kwargs: Any) -> Any:
         formset = super().get_formset(request, obj, **kwargs)
