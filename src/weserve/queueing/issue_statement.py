@@ -183,21 +183,18 @@ def issue(
     if row is None:
         return None
     pk, seq, number, event_seq, ahead = row
-    ticket = Ticket(
-        pk=pk,
+    ticket = Ticket.new_waiting(
+        office,
+        service,
         public_id=public_id,
-        office=office,
-        service=service,
-        series=service.prefix,
         day=day,
         seq=seq,
         number=number,
         priority=priority,
         language=language,
-        status=TicketStatus.WAITING,
-        issued_at=now,
-        queued_at=now,
+        at=now,
     )
+    ticket.pk = pk
     ticket._state.adding = False
     ticket._state.db = connection.alias
     # People ahead, counted in the same statement (estimate.position_and_estimate takes
@@ -225,7 +222,3 @@ def kiosk_of(raw_token: str, office: Office) -> Device | None:
     if device is None or device.office_id != office.pk or device.kind != Device.Kind.KIOSK:
         return None
     return device
-
-
-def is_kiosk_of(raw_token: str, office: Office) -> bool:
-    return kiosk_of(raw_token, office) is not None

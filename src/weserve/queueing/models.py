@@ -178,6 +178,37 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @classmethod
+    def new_waiting(
+        cls,
+        office: Office,
+        service: Service,
+        *,
+        public_id: str,
+        day: dt.date,
+        seq: int,
+        number: str,
+        priority: str,
+        language: str,
+        at: dt.datetime,
+    ) -> Ticket:
+        """A just-issued ticket, not saved: both ways of issuing (services.py and
+        issue_statement.py) build it here."""
+        return cls(
+            public_id=public_id,
+            office=office,
+            service=service,
+            series=service.prefix,
+            day=day,
+            seq=seq,
+            number=number,
+            priority=priority,
+            language=language,
+            status=TicketStatus.WAITING,
+            issued_at=at,
+            queued_at=at,
+        )
+
     @property
     def is_priority(self) -> bool:
         return self.priority != Priority.NONE

@@ -172,12 +172,9 @@ def issue_ticket(
             event = {"seq": seq, "type": "issued", "ticket": _ticket_payload(ticket)}
             events.send_on_commit(office.pk, event)
             return ticket
-        # Nothing was written: tell the caller why.
-        if kiosk_token is not None and not issue_statement.is_kiosk_of(kiosk_token, office):
-            raise KioskNotConfirmed
-        check_can_issue(office, service, at=now)
-        # Checked afresh and fine now (changed in between): the ordinary path below.
-    elif kiosk_token is not None:
+        # Nothing was written: the ordinary path below asks again and says why (or
+        # issues, if what failed has changed meanwhile).
+    if kiosk_token is not None:
         device = issue_statement.kiosk_of(kiosk_token, office)
         if device is None:
             raise KioskNotConfirmed
@@ -194,20 +191,18 @@ def _issue_in_transaction(
     check_can_issue(office, service, at=now)
     day = clock.business_day(now)
     seq = _next_number(office.pk, service.prefix, day)
-    ticket = Ticket.objects.create(
+    ticket = Ticket.new_waiting(
+        office,
+        service,
         public_id=new_public_id(),
-        office=office,
-        service=service,
-        series=service.prefix,
         day=day,
         seq=seq,
         number=format_number(service.prefix, seq),
         priority=priority,
         language=language,
-        status=TicketStatus.WAITING,
-        issued_at=now,
-        queued_at=now,
+        at=now,
     )
+    ticket.save(force_insert=True)
     _event(ticket, TicketEvent.Kind.ISSUED, at=now, user=user, device=getattr(device, "pk", None))
     log_action(
         issue_statement.ISSUED_ACTION,
