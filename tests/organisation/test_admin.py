@@ -725,3 +725,11 @@ def test_district_admin_removes_a_holiday_override_and_an_opening_hours_row(tree
     assert Office.objects.filter(pk=tree.pj.pk).exists()
     entry = AuditLog.objects.filter(action="organisation.office.changed").get()
     assert "deleted" in str(entry.data["admin"])
+
+
+def test_admin_index_names_every_record_kind_in_malay(tree, admin_for):
+    client = admin_for("admin")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ms"
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Sesi kaunter" in page
+    assert "Counter sessions" not in page

@@ -290,6 +290,8 @@ class CounterSession(models.Model):
     pause_reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("counter session")
+        verbose_name_plural = _("counter sessions")
         constraints = [
             models.UniqueConstraint(
                 fields=["counter"],
