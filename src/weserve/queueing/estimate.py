@@ -30,7 +30,7 @@ from django.db.models import Exists, OuterRef, Subquery
 from weserve.core import clock
 from weserve.core.db import prepared_cursor
 from weserve.organisation.models import Counter, Office, Service
-from weserve.queueing import readcache
+from weserve.queueing import readcache, waiting_count
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
     CounterSession,
@@ -367,11 +367,11 @@ GROUP BY 1, 2
 
 
 def waiting_ahead(office: Office, before: dt.datetime | None) -> dict[tuple[int, bool], int]:
-    """Waiting tickets of the office queued before `before` (all if None), counted per
-    (service id, is priority): the grouped count the ticket endpoint reads every time."""
+    """Waiting tickets of the office queued before `before`, counted per (service id, is
+    priority); with None, all waiting now, as the database keeps them (WaitingCount)."""
     if before is None:
-        # Later than any ticket can be queued: everyone waiting now.
-        before = clock.now() + dt.timedelta(days=1)
+        # Everyone waiting now: the counts the database keeps (waiting_count.py).
+        return waiting_count.counts(office.pk)
     params = [
         Priority.NONE,
         office.pk,

@@ -8,8 +8,11 @@ of eight. Its data-modifying CTEs, all or nothing:
 - check that the service is offered at the office and served by an active counter there;
 - take the day's number (the same upsert as `services._next_number`);
 - insert the ticket, its `issued` event and its audit entry;
-- take the number of the `issued` event on the office's live stream;
-- count the people ahead (as `estimate.waiting_ahead` does);
+- lock the ticket's `WaitingCount` row, then take the number of the `issued` event on
+  the office's live stream (in that order, as every other transaction takes them: the
+  triggers' update of the count comes at the end of a statement, and a call at a
+  counter updates its ticket before it takes the stream's number);
+- read the people ahead (the office's `WaitingCount` rows, which triggers keep);
 - note the kiosk as seen (at most every `tokens.LAST_USED_RESOLUTION`).
 
 When a check fails nothing is written and no row comes back; `services.issue_ticket`
@@ -34,7 +37,7 @@ from weserve.core.models import AuditLog
 from weserve.core.tokens import LAST_USED_RESOLUTION, hash_token
 from weserve.organisation.models import Counter, Device, Office, Service
 from weserve.queueing import events
-from weserve.queueing.models import Priority, Ticket, TicketEvent, TicketStatus
+from weserve.queueing.models import Priority, Ticket, TicketEvent, TicketStatus, WaitingCount
 
 # The columns each insert writes; the test checks them against the models.
 TICKET_COLUMNS = (
@@ -93,19 +96,21 @@ WITH caller AS (
     jsonb_build_object('number', t.number, 'service', %(service_code)s::text,
                        'priority', %(priority)s::text)
   FROM t, ok
+), w AS (
+  INSERT INTO {waiting} (office_id, service_id, priority_lane, waiting)
+  SELECT %(office)s, %(service)s, %(priority)s::text <> %(no_priority)s::text, 0 FROM t
+  ON CONFLICT (office_id, service_id, priority_lane)
+  DO UPDATE SET waiting = {waiting}.waiting WHERE false
+  RETURNING 1
 ), s AS (
   INSERT INTO queueing_streamsequence (office_id, stream, last)
-  SELECT %(office)s, %(stream)s, 1 FROM t
+  SELECT %(office)s, %(stream)s, 1 FROM t WHERE (SELECT count(*) FROM w) >= 0
   ON CONFLICT (office_id, stream) DO UPDATE SET last = queueing_streamsequence.last + 1
   RETURNING last
 )
 SELECT t.id, t.seq, t.number, (SELECT last FROM s), (
-  SELECT json_agg(json_build_array(w.service_id, w.lane, w.n)) FROM (
-    SELECT service_id, priority <> %(no_priority)s AS lane, COUNT(*) AS n
-    FROM {ticket}
-    WHERE office_id = %(office)s AND status = 'waiting' AND queued_at < %(now)s
-    GROUP BY 1, 2
-  ) w)
+  SELECT json_agg(json_build_array(service_id, priority_lane, waiting)) FROM {waiting}
+  WHERE office_id = %(office)s AND waiting > 0)
 FROM t, ok
 """
 
@@ -129,6 +134,7 @@ def _sql() -> str:
         "ticket": Ticket._meta.db_table,
         "event": TicketEvent._meta.db_table,
         "audit": AuditLog._meta.db_table,
+        "waiting": WaitingCount._meta.db_table,
         "ticket_columns": ", ".join(TICKET_COLUMNS),
         "event_columns": ", ".join(EVENT_COLUMNS),
         "audit_columns": ", ".join(AUDIT_COLUMNS),
@@ -197,8 +203,9 @@ def issue(
     ticket.pk = pk
     ticket._state.adding = False
     ticket._state.db = connection.alias
-    # People ahead, counted in the same statement (estimate.position_and_estimate takes
-    # it instead of counting again): as the statement began, so a ticket issued in the
+    # People ahead, read in the same statement from the office's waiting counts
+    # (estimate.position_and_estimate takes them instead of counting again): as the
+    # statement began, so a ticket issued in the
     # same instant by another kiosk and committed while this one waited for the number
     # may be missing from it.
     ticket.__dict__[AHEAD_AT_ISSUE] = {

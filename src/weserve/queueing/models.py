@@ -361,6 +361,38 @@ class StreamSequence(models.Model):
         return f"{self.office_id} {self.stream}: {self.last}"
 
 
+class WaitingCount(models.Model):
+    """How many tickets wait, per office, service and lane: kept by the database itself.
+
+    Triggers on the ticket table (migration 0006, `waiting_count.py`) add and take away
+    in the same statement as every insert, update and delete of a ticket, whoever makes
+    it (the ORM, the issue statement, a bulk update, the admin), so the count is exact
+    in every transaction and rolls back with it. The ticket issue reads these few rows
+    instead of counting every waiting ticket of the office (docs/performance.md).
+
+    SQLite re-creates a table to alter it, which drops its triggers: a migration that
+    alters the ticket table must run `waiting_count.install` again afterwards
+    (tests/queueing/test_waiting_count.py fails otherwise).
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # True for the priority lane (OKU, warga emas, pregnant).
+    priority_lane = models.BooleanField()
+    waiting = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "service", "priority_lane"], name="waiting_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        lane = "priority" if self.priority_lane else "normal"
+        return f"{self.office_id} {self.service_id} {lane}: {self.waiting}"
+
+
 class ClientCharter(models.Model):
     """An office's client charter (piagam pelanggan), shown on its display board."""
 
