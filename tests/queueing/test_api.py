@@ -2,9 +2,12 @@ import json
 
 import pytest
 from django.test import Client
+from ninja.responses import NinjaJSONEncoder
 
+from weserve import api
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, CounterService
+from weserve.queueing import api as queue_api
 from weserve.queueing import services
 from weserve.queueing.models import Ticket
 
@@ -64,6 +67,24 @@ def test_kiosk_issues_a_ticket_with_the_contract_fields(tree, clock, kiosk):
     assert body["status_url"].endswith(f"/t/{body['id']}/")
     assert body["issued_at"].endswith("Z") or body["issued_at"].endswith("+00:00")
     assert len(body["id"]) >= 22
+
+
+def test_the_issue_answer_is_what_its_schema_renders(tree, clock, kiosk, settings):
+    # The ticket endpoint writes its 201 itself instead of validating it against
+    # IssuedTicketOut; it must be exactly what Ninja would have sent.
+    settings.PUBLIC_URL = "https://pkm.example.my"
+    clock.shift(seconds=12.345678)  # sub-second times are rendered the same way too
+    response = post(Client(), "/offices/PKMD-PJ/tickets", {"service": "BKK"}, kiosk)
+    assert response.status_code == 201
+    assert response["Content-Type"] == api.api.get_content_type()
+    ticket = Ticket.objects.get()
+    data = queue_api._issued_out(ticket)
+    validated = queue_api.IssuedTicketOut.model_validate(data).model_dump()
+    assert set(data) == set(queue_api.IssuedTicketOut.model_fields)
+    assert response.content == json.dumps(validated, cls=NinjaJSONEncoder).encode()
+    body = response.json()
+    assert body["status_url"] == f"https://pkm.example.my/t/{ticket.public_id}/"
+    assert body["issued_at"].endswith("Z")
 
 
 def test_public_ticket_status_needs_no_credentials(tree, clock, kiosk):

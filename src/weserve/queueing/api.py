@@ -6,11 +6,12 @@ Paths and field names are fixed by the queue-management issue; keep them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Literal
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -100,7 +101,17 @@ class ErrorOut(Schema):
 
 
 def status_url(ticket: Ticket) -> str:
-    return settings.PUBLIC_URL + reverse("ticket_status", args=[ticket.public_id])
+    head, tail = _status_url_parts(settings.PUBLIC_URL, get_script_prefix())
+    return head + ticket.public_id + tail
+
+
+@functools.cache
+def _status_url_parts(public_url: str, _script_prefix: str) -> tuple[str, str]:
+    """The mobile ticket page's address around its id, reversed once per prefix (every
+    ticket issue answers with one; public ids are URL-safe, so nothing needs quoting)."""
+    marker = "PUBLICID"
+    head, _, tail = reverse("ticket_status", args=[marker]).partition(marker)
+    return public_url + head, tail
 
 
 def ticket_out(
@@ -186,7 +197,7 @@ def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> A
         except (services.KioskNotConfirmed, DomainError):
             pass  # The ordinary path below finds out who is calling and says what is wrong.
         else:
-            return Status(201, _issued_out(ticket))
+            return _issued_response(request, ticket)
     caller = resolve_principal(request)
     if office is None:
         raise Http404
@@ -197,13 +208,23 @@ def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> A
     if service is None:
         raise Http404
     ticket = _issue(office, service, payload, device=caller.device, user=caller.user)
-    return Status(201, _issued_out(ticket))
+    return _issued_response(request, ticket)
 
 
 def _issue(office: Office, service: Service, payload: TicketIn, **caller: Any) -> Ticket:
     return services.issue_ticket(
         office, service, priority=payload.priority, language=payload.language, **caller
     )
+
+
+def _issued_response(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """The 201 answer, rendered as Ninja renders (same encoder, same content type) but
+    not validated against IssuedTicketOut again: every kiosk touch pays for it, and
+    `_issued_out` builds exactly that schema's fields (tests/queueing/test_api.py checks
+    the two agree)."""
+    from weserve.api import api  # the API this router is mounted on (imports it)
+
+    return api.create_response(request, _issued_out(ticket), status=201)
 
 
 def _issued_out(ticket: Ticket) -> dict[str, Any]:

@@ -39,6 +39,10 @@ class Priority(models.TextChoices):
     PREGNANT = "pregnant", _("Pregnant")
 
 
+# The priority values, looked up on every ticket issue (Priority.values builds a list).
+PRIORITIES = frozenset(Priority.values)
+
+
 class TicketStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     CALLED = "called", _("Called")

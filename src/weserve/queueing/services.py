@@ -21,6 +21,7 @@ from weserve.organisation.models import Counter, CounterService, Office, Service
 from weserve.queueing import events, issue_statement
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
+    PRIORITIES,
     CounterSession,
     CounterSessionEvent,
     Priority,
@@ -148,7 +149,7 @@ def issue_ticket(
     the issuing device; otherwise KioskNotConfirmed is raised and nothing is written.
     On PostgreSQL the checks and all the writes are one statement (issue_statement.py).
     """
-    if priority not in Priority.values:
+    if priority not in PRIORITIES:
         raise DomainError("invalid_priority", _("Unknown priority."), status=422)
     language = language if language in ("ms", "en") else "ms"
     now = clock.now()
