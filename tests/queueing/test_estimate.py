@@ -147,6 +147,24 @@ def test_a_huge_queue_is_scaled_not_replayed_one_by_one():
     assert wait == pytest.approx(10 * estimate.REPLAY_LIMIT * 10 / 2, rel=0.01)
 
 
+@pytest.mark.parametrize("total", [60, 150, 400])
+def test_the_scaled_replay_of_a_long_queue_stays_close_to_the_full_replay(total, monkeypatch):
+    # Two services of different lengths on a shared counter, a dedicated one and a
+    # special counter; priority customers among them.
+    layout = [
+        CounterNow(services=frozenset({A, B})),
+        CounterNow(services=frozenset({A}), busy_service=A, busy_minutes=3.0),
+        CounterNow(services=frozenset({A, B}), priority_lane=True),
+    ]
+    ahead = {(A, False): total // 2, (B, False): total // 3, (A, True): total // 6}
+    state = QueueState(layout, times(8.0, 15.0), ahead)
+    cases = [(A, False), (B, False), (A, True), (B, True)]
+    scaled = [estimate_minutes(state, s, priority=p) for s, p in cases]
+    monkeypatch.setattr(estimate, "REPLAY_LIMIT", 10 * total)
+    full = [estimate_minutes(state, s, priority=p) for s, p in cases]
+    assert scaled == pytest.approx(full, rel=0.1)
+
+
 def test_shown_minutes_are_whole_and_never_negative():
     assert estimate.shown_minutes(-3.0) == 0
     assert estimate.shown_minutes(4.4) == 4
