@@ -36,9 +36,9 @@ def kept() -> dict[tuple[int, int, bool], int]:
 def counted() -> dict[tuple[int, int, bool], int]:
     """The counts as the ticket table says."""
     counts: collections.Counter[tuple[int, int, bool]] = collections.Counter()
-    for office, service, priority in Ticket.objects.filter(
-        status=TicketStatus.WAITING
-    ).values_list("office_id", "service_id", "priority"):
+    for office, service, priority in Ticket.objects.filter(status=TicketStatus.WAITING).values_list(
+        "office_id", "service_id", "priority"
+    ):
         counts[(office, service, priority != "none")] += 1
     return dict(counts)
 
@@ -107,7 +107,9 @@ def test_bulk_updates_and_deletes_are_counted(tree, clock, counter):
     assert kept() == counted()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM queueing_ticketevent")
-        cursor.execute("DELETE FROM queueing_ticket WHERE service_id = %s", [tree.services["INFO"].pk])
+        cursor.execute(
+            "DELETE FROM queueing_ticket WHERE service_id = %s", [tree.services["INFO"].pk]
+        )
     assert kept() == counted()
     assert waiting_count.counts(tree.pj.pk) == {}
     assert waiting_count.counts(tree.klang.pk) == {(tree.services["BKK"].pk, True): 3}
