@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -238,3 +239,35 @@ def test_concurrent_issues_calls_and_bulk_cancels_keep_the_counts_exact():
             job.result()  # a deadlock or a failed statement fails the test here
     assert Ticket.objects.count() == 150
     assert kept() == counted()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_the_tickets_already_waiting():
+    # An office upgrading with customers in the queue: the counts start right.
+    tree = build_office_tree()
+    bkk, oku = tree.services["BKK"], tree.services["OKU"]
+    for service, priority in [(bkk, "none"), (bkk, "none"), (bkk, "elderly"), (oku, "none")]:
+        services.issue_ticket(tree.pj, service, priority=priority)
+    Ticket.objects.filter(service=oku).update(status=TicketStatus.COMPLETED)
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        _migrate([("queueing", "0005_counter_session_names")])
+        _migrate([("queueing", "0006_waiting_count")])
+        assert (
+            kept()
+            == counted()
+            == {
+                (tree.pj.pk, bkk.pk, False): 2,
+                (tree.pj.pk, bkk.pk, True): 1,
+            }
+        )
+    finally:
+        _migrate(latest)
+    services.issue_ticket(tree.pj, bkk)  # and the triggers keep them from there
+    assert kept() == counted()
+
+
+def _migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
