@@ -13,7 +13,8 @@ from django.db import connection, connections
 from tests.factories import build_office_tree, make_user
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter, CounterService
-from weserve.queueing import services
+from weserve.queueing import issue_statement, services
+from weserve.queueing.estimate import position_and_estimate
 from weserve.queueing.models import Ticket, TicketEvent
 
 pytestmark = [
@@ -65,6 +66,27 @@ def test_200_concurrent_ticket_requests_get_200_distinct_gapless_numbers():
     assert len(set(numbers)) == 200
     assert sorted(numbers) == [f"A{i:03d}" for i in range(1, 201)]
     assert Ticket.objects.filter(office=tree.pj).count() == 200
+
+
+def test_tickets_issued_at_the_same_instant_each_count_everyone_before_them():
+    # Forty kiosks at once, one service: each slip's "people ahead" is exactly the
+    # tickets numbered before it, never a count taken before a neighbour committed.
+    tree = build_office_tree()
+    bkk = tree.services["BKK"]
+    barrier = threading.Barrier(40)
+
+    @_in_thread
+    def take(i: int) -> tuple[int, int | None]:
+        if i < 40:
+            barrier.wait()
+        ticket = services.issue_ticket(tree.pj, bkk)
+        position, _wait = position_and_estimate(ticket, issue_statement.ahead_at_issue(ticket))
+        return ticket.seq, position
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        slips = list(pool.map(take, range(120)))
+    assert sorted(position for _seq, position in slips) == list(range(120))
+    assert all(position == seq - 1 for seq, position in slips)
 
 
 def test_ten_counters_calling_at_once_serve_500_tickets_each_exactly_once_in_queue_order():

@@ -12,7 +12,8 @@ of eight. Its data-modifying CTEs, all or nothing:
   the office's live stream (in that order, as every other transaction takes them: the
   triggers' update of the count comes at the end of a statement, and a call at a
   counter updates its ticket before it takes the stream's number);
-- read the people ahead (the office's `WaitingCount` rows, which triggers keep);
+- read the people ahead (the office's `WaitingCount` rows, which triggers keep; the
+  ticket's own queue from its row as locked, so that it counts every earlier ticket);
 - note the kiosk as seen (at most every `tokens.LAST_USED_RESOLUTION`).
 
 When a check fails nothing is written and no row comes back; `services.issue_ticket`
@@ -100,15 +101,15 @@ WITH caller AS (
   INSERT INTO {waiting} (office_id, service_id, priority_lane, waiting)
   SELECT %(office)s, %(service)s, %(priority)s::text <> %(no_priority)s::text, 0 FROM t
   ON CONFLICT (office_id, service_id, priority_lane)
-  DO UPDATE SET waiting = {waiting}.waiting WHERE false
-  RETURNING 1
+  DO UPDATE SET waiting = {waiting}.waiting
+  RETURNING waiting
 ), s AS (
   INSERT INTO queueing_streamsequence (office_id, stream, last)
-  SELECT %(office)s, %(stream)s, 1 FROM t WHERE (SELECT count(*) FROM w) >= 0
+  SELECT %(office)s, %(stream)s, 1 FROM t WHERE (SELECT waiting FROM w) IS NOT NULL
   ON CONFLICT (office_id, stream) DO UPDATE SET last = queueing_streamsequence.last + 1
   RETURNING last
 )
-SELECT t.id, t.seq, t.number, (SELECT last FROM s), (
+SELECT t.id, t.seq, t.number, (SELECT last FROM s), (SELECT waiting FROM w), (
   SELECT json_agg(json_build_array(service_id, priority_lane, waiting)) FROM {waiting}
   WHERE office_id = %(office)s AND waiting > 0)
 FROM t, ok
@@ -188,7 +189,7 @@ def issue(
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, seq, number, event_seq, ahead = row
+    pk, seq, number, event_seq, own_group, ahead = row
     ticket = Ticket.new_waiting(
         office,
         service,
@@ -204,13 +205,14 @@ def issue(
     ticket._state.adding = False
     ticket._state.db = connection.alias
     # People ahead, read in the same statement from the office's waiting counts
-    # (estimate.position_and_estimate takes them instead of counting again): as the
-    # statement began, so a ticket issued in the
-    # same instant by another kiosk and committed while this one waited for the number
-    # may be missing from it.
-    ticket.__dict__[AHEAD_AT_ISSUE] = {
-        (int(service), bool(lane)): int(n) for service, lane, n in ahead or []
-    }
+    # (estimate.position_and_estimate takes them instead of counting again). The other
+    # queues as the statement began; the ticket's own queue as its count row stood when
+    # the statement locked it, after every earlier ticket of its series had committed
+    # (each held the day's number row until then): two kiosks issuing the same service
+    # at the same instant never both say "nobody ahead".
+    counts = {(int(sid), bool(lane)): int(n) for sid, lane, n in ahead or []}
+    counts[(service.pk, priority != Priority.NONE)] = int(own_group)
+    ticket.__dict__[AHEAD_AT_ISSUE] = counts
     return ticket, int(event_seq)
 
 
