@@ -69,24 +69,31 @@ def test_200_concurrent_ticket_requests_get_200_distinct_gapless_numbers():
 
 
 def test_tickets_issued_at_the_same_instant_each_count_everyone_before_them():
-    # Forty kiosks at once, one service: each slip's "people ahead" is exactly the
-    # tickets numbered before it, never a count taken before a neighbour committed.
+    # Forty kiosks at once, one service, one customer in four a priority one: each
+    # slip's "people ahead" is exactly the tickets numbered before it that go first
+    # (for a normal ticket all of them, for a priority one the priority ones), never a
+    # count taken before a neighbour committed.
     tree = build_office_tree()
     bkk = tree.services["BKK"]
     barrier = threading.Barrier(40)
 
     @_in_thread
-    def take(i: int) -> tuple[int, int | None]:
+    def take(i: int) -> tuple[int, bool, int | None]:
         if i < 40:
             barrier.wait()
-        ticket = services.issue_ticket(tree.pj, bkk)
+        ticket = services.issue_ticket(tree.pj, bkk, priority="oku" if i % 4 == 0 else "none")
         position, _wait = position_and_estimate(ticket, issue_statement.ahead_at_issue(ticket))
-        return ticket.seq, position
+        return ticket.seq, ticket.priority != "none", position
 
     with ThreadPoolExecutor(max_workers=40) as pool:
         slips = list(pool.map(take, range(120)))
-    assert sorted(position for _seq, position in slips) == list(range(120))
-    assert all(position == seq - 1 for seq, position in slips)
+    priority_seqs = sorted(seq for seq, priority, _position in slips if priority)
+    assert len(priority_seqs) == 30
+    for seq, priority, position in slips:
+        if priority:
+            assert position == sum(1 for other in priority_seqs if other < seq)
+        else:
+            assert position == seq - 1
 
 
 def test_ten_counters_calling_at_once_serve_500_tickets_each_exactly_once_in_queue_order():

@@ -8,12 +8,13 @@ of eight. Its data-modifying CTEs, all or nothing:
 - check that the service is offered at the office and served by an active counter there;
 - take the day's number (the same upsert as `services._next_number`);
 - insert the ticket, its `issued` event and its audit entry;
-- lock the ticket's `WaitingCount` row, then take the number of the `issued` event on
+- lock the ticket's `WaitingCount` row (and, for a normal ticket, its service's
+  priority-lane row: in key order), then take the number of the `issued` event on
   the office's live stream (in that order, as every other transaction takes them: the
   triggers' update of the count comes at the end of a statement, and a call at a
   counter updates its ticket before it takes the stream's number);
 - read the people ahead (the office's `WaitingCount` rows, which triggers keep; the
-  ticket's own queue from its row as locked, so that it counts every earlier ticket);
+  ticket's own service from its rows as locked, so that it counts every earlier ticket);
 - note the kiosk as seen (at most every `tokens.LAST_USED_RESOLUTION`).
 
 When a check fails nothing is written and no row comes back; `services.issue_ticket`
@@ -103,13 +104,22 @@ WITH caller AS (
   ON CONFLICT (office_id, service_id, priority_lane)
   DO UPDATE SET waiting = {waiting}.waiting
   RETURNING waiting
+), p AS (
+  INSERT INTO {waiting} (office_id, service_id, priority_lane, waiting)
+  SELECT %(office)s, %(service)s, true, 0 FROM t
+  WHERE %(priority)s::text = %(no_priority)s::text AND (SELECT waiting FROM w) IS NOT NULL
+  ON CONFLICT (office_id, service_id, priority_lane)
+  DO UPDATE SET waiting = {waiting}.waiting
+  RETURNING waiting
 ), s AS (
   INSERT INTO queueing_streamsequence (office_id, stream, last)
-  SELECT %(office)s, %(stream)s, 1 FROM t WHERE (SELECT waiting FROM w) IS NOT NULL
+  SELECT %(office)s, %(stream)s, 1 FROM t
+  WHERE (SELECT waiting FROM w) IS NOT NULL AND (SELECT count(*) FROM p) >= 0
   ON CONFLICT (office_id, stream) DO UPDATE SET last = queueing_streamsequence.last + 1
   RETURNING last
 )
-SELECT t.id, t.seq, t.number, (SELECT last FROM s), (SELECT waiting FROM w), (
+SELECT t.id, t.seq, t.number, (SELECT last FROM s), (SELECT waiting FROM w),
+  (SELECT waiting FROM p), (
   SELECT json_agg(json_build_array(service_id, priority_lane, waiting)) FROM {waiting}
   WHERE office_id = %(office)s AND waiting > 0)
 FROM t, ok
@@ -189,7 +199,7 @@ def issue(
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, seq, number, event_seq, own_group, ahead = row
+    pk, seq, number, event_seq, own_lane, priority_lane, ahead = row
     ticket = Ticket.new_waiting(
         office,
         service,
@@ -205,13 +215,15 @@ def issue(
     ticket._state.adding = False
     ticket._state.db = connection.alias
     # People ahead, read in the same statement from the office's waiting counts
-    # (estimate.position_and_estimate takes them instead of counting again). The other
-    # queues as the statement began; the ticket's own queue as its count row stood when
-    # the statement locked it, after every earlier ticket of its series had committed
-    # (each held the day's number row until then): two kiosks issuing the same service
-    # at the same instant never both say "nobody ahead".
+    # (estimate.position_and_estimate takes them instead of counting again). Other
+    # services' queues as the statement began; the ticket's own service as its count rows
+    # stood when the statement locked them, after every earlier ticket of its series had
+    # committed (each held the day's number row until then): two kiosks issuing the same
+    # service at the same instant never both say "nobody ahead".
     counts = {(int(sid), bool(lane)): int(n) for sid, lane, n in ahead or []}
-    counts[(service.pk, priority != Priority.NONE)] = int(own_group)
+    counts[(service.pk, priority != Priority.NONE)] = int(own_lane)
+    if priority_lane is not None:  # a normal ticket: the priority lane goes first
+        counts[(service.pk, True)] = int(priority_lane)
     ticket.__dict__[AHEAD_AT_ISSUE] = counts
     return ticket, int(event_seq)
 
