@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from tests import migrating
 from weserve.organisation.models import Counter, CounterService
 
 BEFORE_RANKS = ("organisation", "0001_initial")
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_counter_services_are_kept_at_rank_one_when_ranks_arrive():
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = migrating.latest()
     try:
-        old = _migrate([BEFORE_RANKS])
+        old = migrating.migrate_to([BEFORE_RANKS])
         office = old.get_model("organisation", "Office").objects.create(
             code="HQ", kind="hq", state="16", name_ms="Ibu Pejabat", name_en="Headquarters"
         )
@@ -36,7 +28,7 @@ def test_counter_services_are_kept_at_rank_one_when_ranks_arrive():
         two.services.set([oku])
         before = sorted(OldCounter.services.through.objects.values_list("counter_id", "service_id"))
     finally:
-        _migrate(latest)
+        migrating.migrate_to(latest)
 
     rows = sorted(CounterService.objects.values_list("counter_id", "service_id", "rank"))
     assert rows == [(c, s, 1) for c, s in before]

@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections, transaction
-from django.db.migrations.executor import MigrationExecutor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import migrating
 from tests.factories import build_office_tree, make_user
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter
@@ -249,10 +249,10 @@ def test_the_migration_counts_the_tickets_already_waiting():
     for service, priority in [(bkk, "none"), (bkk, "none"), (bkk, "elderly"), (oku, "none")]:
         services.issue_ticket(tree.pj, service, priority=priority)
     Ticket.objects.filter(service=oku).update(status=TicketStatus.COMPLETED)
-    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    latest = migrating.latest()
     try:
-        _migrate([("queueing", "0005_counter_session_names")])
-        _migrate([("queueing", "0006_waiting_count")])
+        migrating.migrate_to([("queueing", "0005_counter_session_names")])
+        migrating.migrate_to([("queueing", "0006_waiting_count")])
         assert (
             kept()
             == counted()
@@ -262,12 +262,6 @@ def test_the_migration_counts_the_tickets_already_waiting():
             }
         )
     finally:
-        _migrate(latest)
+        migrating.migrate_to(latest)
     services.issue_ticket(tree.pj, bkk)  # and the triggers keep them from there
     assert kept() == counted()
-
-
-def _migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)

@@ -34,7 +34,7 @@ from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Device, Office, Service
 from weserve.queueing import services
 from weserve.queueing.estimate import estimate_wait_minutes
-from weserve.queueing.models import Priority, Ticket
+from weserve.queueing.models import PRIORITIES, Priority, Ticket
 from weserve.queueing.qr import qr_svg, ticket_url
 from weserve.queueing.selectors import people_ahead, wait_estimate, waiting_by_service
 
@@ -337,7 +337,7 @@ def kiosk_issue(request: HttpRequest, office_code: str) -> HttpResponse:
     service = Service.objects.filter(code=request.POST.get("service", "")).first()
     priority = request.POST.get("priority", "")
     with translation.override(language):
-        if service is None or priority not in Priority.values:
+        if service is None or priority not in PRIORITIES:
             return page.message(
                 str(_("Please choose your service again.")),
                 status=422,
