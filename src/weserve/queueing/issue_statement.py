@@ -32,13 +32,13 @@ import datetime as dt
 import functools
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from weserve.core.db import prepared_cursor
 from weserve.core.models import AuditLog
 from weserve.core.tokens import LAST_USED_RESOLUTION, hash_token
 from weserve.organisation.models import Counter, Device, Office, Service
-from weserve.queueing import events
+from weserve.queueing import events, issue_batch
 from weserve.queueing.models import Priority, Ticket, TicketEvent, TicketStatus, WaitingCount
 
 # The columns each insert writes; the test checks them against the models.
@@ -194,9 +194,7 @@ def issue(
         "stream": events.QUEUE,
         "no_priority": Priority.NONE,
     }
-    with prepared_cursor() as cursor:
-        cursor.execute(_sql(), params)
-        row = cursor.fetchone()
+    row = _run(params)
     if row is None:
         return None
     pk, seq, number, event_seq, own_lane, priority_lane, ahead = row
@@ -226,6 +224,50 @@ def issue(
         counts[(service.pk, True)] = int(priority_lane)
     ticket.__dict__[AHEAD_AT_ISSUE] = counts
     return ticket, int(event_seq)
+
+
+def _run(params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The statement's row: sent with others waiting to be sent (issue_batch), unless the
+    caller is inside a transaction of its own, which the statement must join."""
+    if issue_batch.ENABLED and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        try:
+            return _batcher.run(params)
+        except DatabaseError:
+            pass  # nothing of the batch was written: this ticket goes alone
+    return _run_one(params)
+
+
+def _run_one(params: dict[str, Any]) -> tuple[Any, ...] | None:
+    with prepared_cursor() as cursor:
+        cursor.execute(_sql(), params)
+        return cursor.fetchone()
+
+
+def _run_batch(batch: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
+    """Each statement's row, or None: one transaction, one round trip (issue_batch)."""
+    if len(batch) == 1:
+        return [_run_one(batch[0])]
+    import psycopg
+
+    connection.ensure_connection()
+    pg = connection.connection
+    with connection.wrap_database_errors:
+        locking, issuing = psycopg.Cursor(pg), psycopg.Cursor(pg)
+        with pg.pipeline(), pg.transaction():
+            locking.execute(_lock_all_sql(), issue_batch.lock_all_params(batch))
+            issuing.executemany(_sql(), batch, returning=True)
+        rows = [issuing.fetchone()]
+        while issuing.nextset():
+            rows.append(issuing.fetchone())
+    return rows
+
+
+@functools.cache
+def _lock_all_sql() -> str:
+    return issue_batch.LOCK_ALL.format(waiting=WaitingCount._meta.db_table)
+
+
+_batcher = issue_batch.Batcher(_run_batch)
 
 
 def ahead_at_issue(ticket: Ticket) -> dict[tuple[int, bool], int] | None:

@@ -1,0 +1,150 @@
+"""Ticket issues sent together: group commit for the queue's hot path.
+
+Under load, many request threads of one server process issue tickets at the same moment.
+Sent one by one, on a connection each, their statements queue in PostgreSQL on the rows
+every issue of an office locks (the live stream's number, the day's number of a series,
+the waiting counts): a waiting backend sleeps, wakes, and checks its rows again, so at
+twenty in flight PostgreSQL spent twice the CPU per ticket it spends at one, and the
+server's threads more too (docs/performance.md, "Group commit").
+
+So the request threads of a process take turns here. The first runs its statement at
+once, as before. Whoever arrives while a batch is at the database waits; when that batch
+is done, the first of them sends all that are waiting, on its own connection, in one
+transaction and one round trip (psycopg's pipeline), and hands each thread its row. A
+quiet office sends every ticket on its own, with no delay; a busy one sends a few
+together, with one commit and no queueing among its own statements.
+
+Each ticket is still issue_statement's one statement, unchanged: inside the batch's
+transaction every statement sees the ones before it, so numbers stay gapless and every
+slip's people ahead count the tickets issued before it in the same batch. A statement
+whose checks fail writes nothing and returns no row, as alone; the others are issued.
+
+Lock order. Alone, a statement locks the day's number row of its series, then its
+waiting-count rows, then the office's stream number: the order every other transaction
+takes them in (calls at a counter: counts, then the stream). A batch of several
+statements would take a second series' rows while holding the stream's, so it first
+locks all it will need in that same order (`LOCK_ALL`: the day rows in key order, the
+count rows in key order, then the streams), and its statements then find them held.
+
+If the batch fails (a lost connection, a deadlock with some other transaction), nothing
+of it was written; each thread then sends its own statement alone, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+# Switched off only to measure what it saves (bench/prototypes/ab_cpu.py).
+ENABLED = True
+
+Row = tuple[Any, ...] | None
+
+LOCK_ALL = """
+WITH d AS (
+  INSERT INTO queueing_dailysequence (office_id, series, day, last)
+  SELECT o, s, d, 0
+  FROM unnest(%(d_office)s::bigint[], %(d_series)s::text[], %(d_day)s::date[]) AS x(o, s, d)
+  ORDER BY o, s, d
+  ON CONFLICT (office_id, series, day) DO UPDATE SET last = queueing_dailysequence.last
+  RETURNING 1
+), w AS (
+  INSERT INTO {waiting} (office_id, service_id, priority_lane, waiting)
+  SELECT o, s, l, 0
+  FROM unnest(%(w_office)s::bigint[], %(w_service)s::bigint[], %(w_lane)s::bool[]) AS x(o, s, l)
+  WHERE (SELECT count(*) FROM d) >= 0
+  ORDER BY o, s, l
+  ON CONFLICT (office_id, service_id, priority_lane) DO UPDATE SET waiting = {waiting}.waiting
+  RETURNING 1
+)
+INSERT INTO queueing_streamsequence (office_id, stream, last)
+SELECT o, %(stream)s, 0 FROM unnest(%(s_office)s::bigint[]) AS o
+WHERE (SELECT count(*) FROM w) >= 0
+ORDER BY o
+ON CONFLICT (office_id, stream) DO UPDATE SET last = queueing_streamsequence.last
+"""
+
+
+def lock_all_params(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The rows a batch of issue statements locks, each once, in key order."""
+    days = sorted({(p["office"], p["series"], p["day"]) for p in batch})
+    lanes: set[tuple[int, int, bool]] = set()
+    for p in batch:
+        priority = p["priority"] != p["no_priority"]
+        lanes.add((p["office"], p["service"], priority))
+        if not priority:  # a normal ticket's statement locks the priority lane too
+            lanes.add((p["office"], p["service"], True))
+    counts = sorted(lanes)
+    streams = {p["stream"] for p in batch}
+    if len(streams) != 1:
+        raise ValueError("one live stream per batch")
+    return {
+        "d_office": [d[0] for d in days],
+        "d_series": [d[1] for d in days],
+        "d_day": [d[2] for d in days],
+        "w_office": [c[0] for c in counts],
+        "w_service": [c[1] for c in counts],
+        "w_lane": [c[2] for c in counts],
+        "s_office": sorted({p["office"] for p in batch}),
+        "stream": streams.pop(),
+    }
+
+
+class _Job:
+    __slots__ = ("done", "error", "finished", "params", "row")
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.row: Row = None
+        self.error: BaseException | None = None
+        self.finished = False
+        self.done = threading.Event()
+
+
+class Batcher:
+    """Runs `execute_batch` over whatever jobs are waiting, one batch at a time, in the
+    thread of one of the callers (leader and followers: no thread of its own)."""
+
+    def __init__(self, execute_batch: Callable[[list[dict[str, Any]]], list[Row]]) -> None:
+        self._execute_batch = execute_batch
+        self._lock = threading.Lock()
+        self._waiting: list[_Job] = []
+        self._busy = False
+
+    def run(self, params: dict[str, Any]) -> Row:
+        """This job's row; raises what its batch raised."""
+        job = _Job(params)
+        with self._lock:
+            self._waiting.append(job)
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            job.done.wait()
+        if not job.finished:  # first, or told to lead: this job is among those waiting
+            self._lead()
+        if job.error is not None:
+            raise job.error
+        return job.row
+
+    def _lead(self) -> None:
+        with self._lock:
+            batch, self._waiting = self._waiting, []
+        try:
+            rows = self._execute_batch([job.params for job in batch])
+            if len(rows) != len(batch):
+                raise RuntimeError(f"{len(rows)} results for {len(batch)} statements")
+            for job, row in zip(batch, rows, strict=True):
+                job.row = row
+        except BaseException as exc:  # every caller of the batch hears of it
+            for job in batch:
+                job.error = exc
+        finally:
+            with self._lock:
+                if self._waiting:  # the next batch is led by the first who came
+                    self._waiting[0].done.set()
+                else:
+                    self._busy = False
+            for job in batch:
+                job.finished = True
+                job.done.set()
