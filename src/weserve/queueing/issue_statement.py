@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from typing import Any
 
 from django.db import DatabaseError, connection
@@ -52,6 +53,8 @@ AUDIT_COLUMNS = (
 )
 
 ISSUED_ACTION = "queueing.ticket.issued"
+log = logging.getLogger(__name__)
+
 # Where the issued Ticket carries the statement's count of people ahead (ahead_at_issue).
 AHEAD_AT_ISSUE = "_waiting_ahead_at_issue"
 
@@ -233,7 +236,7 @@ def _run(params: dict[str, Any]) -> tuple[Any, ...] | None:
         try:
             return _batcher.run(params)
         except DatabaseError:
-            pass  # nothing of the batch was written: this ticket goes alone
+            pass  # nothing of the batch was written (_run_batch logged why): it goes alone
     return _run_one(params)
 
 
@@ -251,14 +254,18 @@ def _run_batch(batch: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
 
     connection.ensure_connection()
     pg = connection.connection
-    with connection.wrap_database_errors:
-        locking, issuing = psycopg.Cursor(pg), psycopg.Cursor(pg)
-        with pg.pipeline(), pg.transaction():
-            locking.execute(_lock_all_sql(), issue_batch.lock_all_params(batch))
-            issuing.executemany(_sql(), batch, returning=True)
-        rows = [issuing.fetchone()]
-        while issuing.nextset():
-            rows.append(issuing.fetchone())
+    try:
+        with connection.wrap_database_errors:
+            locking, issuing = psycopg.Cursor(pg), psycopg.Cursor(pg)
+            with pg.pipeline(), pg.transaction():
+                locking.execute(_lock_all_sql(), issue_batch.lock_all_params(batch))
+                issuing.executemany(_sql(), batch, returning=True)
+            rows = [issuing.fetchone()]
+            while issuing.nextset():
+                rows.append(issuing.fetchone())
+    except DatabaseError as exc:
+        log.warning("a batch of %d ticket issues failed, each goes alone: %s", len(batch), exc)
+        raise
     return rows
 
 
