@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 import time_machine
@@ -11,16 +12,27 @@ from weserve.core.clock import MALAYSIA
 
 
 @pytest.fixture(autouse=True)
-def _no_batch_of_ticket_issues_deadlocks(caplog):
+def _no_batch_of_ticket_issues_deadlocks():
     """A batch that fails is sent again ticket by ticket, so the caller never sees its
     deadlock; every test here fails on one all the same (issue_batch.py's lock order)."""
-    yield
-    failed = [
-        r.getMessage()
-        for r in caplog.records
-        if r.name == "weserve.queueing.issue_statement" and "deadlock" in r.getMessage()
-    ]
-    assert not failed, failed
+
+    class Failures(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.WARNING)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    failures = Failures()
+    logger = logging.getLogger("weserve.queueing.issue_statement")
+    logger.addHandler(failures)
+    try:
+        yield
+    finally:
+        logger.removeHandler(failures)
+    deadlocks = [m for m in failures.messages if "deadlock" in m]
+    assert not deadlocks, deadlocks
 
 
 # A Wednesday morning, 10:00 in Petaling Jaya.
