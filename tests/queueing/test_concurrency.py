@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 
 from tests.factories import build_office_tree, make_user
+from tests.threads import in_thread
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import issue_statement, services
@@ -29,16 +30,6 @@ def _postgres_only():
         pytest.skip("concurrency is proven on PostgreSQL (set DATABASE_URL)")
 
 
-def _in_thread(fn):
-    def run(*args):
-        try:
-            return fn(*args)
-        finally:
-            connections.close_all()
-
-    return run
-
-
 def _serve_until_empty(counter, user) -> list[int]:
     """Call and complete at `counter` until nobody waits for it; the tickets it served."""
     served = []
@@ -55,7 +46,7 @@ def test_200_concurrent_ticket_requests_get_200_distinct_gapless_numbers():
     bkk = tree.services["BKK"]
     barrier = threading.Barrier(40)
 
-    @_in_thread
+    @in_thread
     def take(i: int) -> str:
         if i < 40:
             barrier.wait()
@@ -77,7 +68,7 @@ def test_tickets_issued_at_the_same_instant_each_count_everyone_before_them():
     bkk = tree.services["BKK"]
     barrier = threading.Barrier(40)
 
-    @_in_thread
+    @in_thread
     def take(i: int) -> tuple[int, bool, int | None]:
         if i < 40:
             barrier.wait()
@@ -113,7 +104,7 @@ def test_ten_counters_calling_at_once_serve_500_tickets_each_exactly_once_in_que
         counters.append((counter, user))
     barrier = threading.Barrier(10)
 
-    @_in_thread
+    @in_thread
     def work(pair) -> list[int]:
         counter, user = pair
         barrier.wait()
@@ -156,7 +147,7 @@ def test_ranked_counters_calling_at_once_serve_each_ticket_once_in_their_own_ord
         counters.append((counter, user, ranks))
     barrier = threading.Barrier(len(counters))
 
-    @_in_thread
+    @in_thread
     def work(entry) -> list[int]:
         counter, user, _ranks = entry
         barrier.wait()

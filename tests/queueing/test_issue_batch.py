@@ -3,6 +3,7 @@ if it had gone alone; nothing is lost or doubled when a batch fails; no deadlock
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -13,10 +14,11 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
 from tests.factories import build_office_tree, make_user
+from tests.threads import in_thread
 from weserve.core.errors import DomainError
 from weserve.core.models import AuditLog
 from weserve.core.roles import Role
-from weserve.organisation.models import Counter
+from weserve.organisation.models import Counter, Office
 from weserve.queueing import issue_batch, issue_statement, services, waiting_count
 from weserve.queueing.estimate import position_and_estimate
 from weserve.queueing.models import Ticket, TicketEvent
@@ -144,23 +146,11 @@ def test_the_rows_a_batch_locks_are_each_named_once_in_key_order():
 
 # --- on PostgreSQL, with real concurrent connections -----------------------------------
 
-postgres = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
 
 @pytest.fixture
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("batches are PostgreSQL's (set DATABASE_URL)")
-
-
-def _in_thread(fn):
-    def run(*args):
-        try:
-            return fn(*args)
-        finally:
-            connections.close_all()
-
-    return run
 
 
 @pytest.fixture
@@ -201,7 +191,7 @@ def test_a_batch_issues_each_ticket_as_it_would_alone(held_batcher):
         (bkk, "none"),
     ]
 
-    @_in_thread
+    @in_thread
     def take(order):
         service, priority = order
         try:
@@ -212,7 +202,7 @@ def test_a_batch_issues_each_ticket_as_it_would_alone(held_batcher):
         return ticket.number, priority, position
 
     with ThreadPoolExecutor(max_workers=len(orders) + 1) as pool:
-        blocker = pool.submit(_in_thread(services.issue_ticket), tree.pj, oku)
+        blocker = pool.submit(in_thread(services.issue_ticket), tree.pj, oku)
         _wait_until(lambda: len(held.batches) == 1)
         slips = [pool.submit(take, order) for order in orders]
         _wait_until(lambda: len(batcher._waiting) == len(orders))
@@ -255,7 +245,7 @@ def test_a_batch_that_fails_writes_nothing_and_each_ticket_then_goes_alone(
     same = "same-id-00000000000000000"
     monkeypatch.setattr(services, "new_public_id", lambda: next(ids, same))
 
-    @_in_thread
+    @in_thread
     def take(_):
         try:
             return services.issue_ticket(tree.pj, bkk).public_id
@@ -325,7 +315,7 @@ def test_two_processes_batches_and_counter_calls_at_once_never_deadlock(monkeypa
         counters.append((counter, user))
     stop = threading.Event()
 
-    @_in_thread
+    @in_thread
     def take(i):
         local.batcher = batchers[i % 2]
         rng = random.Random(i)  # noqa: S311 - test data
@@ -334,7 +324,7 @@ def test_two_processes_batches_and_counter_calls_at_once_never_deadlock(monkeypa
             tree.pj, service, priority=rng.choice(["none", "none", "oku"])
         ).number
 
-    @_in_thread
+    @in_thread
     def serve(pair):
         counter, user = pair
         served = 0
@@ -360,3 +350,71 @@ def test_two_processes_batches_and_counter_calls_at_once_never_deadlock(monkeypa
         assert seqs == list(range(1, len(seqs) + 1))
     assert served > 0
     assert waiting_count.counts(tree.pj.pk) == _counts_from_tickets(tree.pj)
+
+
+@pytest.mark.usefixtures("_postgres_only")
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_next_leader_has_a_connection_when_those_it_sends_for_hold_all_the_others(
+    held_batcher, monkeypatch
+):
+    # In a server, a request that read something first (the office, after the read cache
+    # expired) holds a pooled connection while it waits for its batch. When such requests
+    # hold every connection, the next leader must have one of its own already: waiting for
+    # the pool, it would wait for nothing but the pool's timeout, its batch would fail,
+    # and the whole process would stand still until then (seen in bench runs).
+    held, batcher = held_batcher
+    tree = build_office_tree()
+    bkk = tree.services["BKK"]
+    # As the API has it: read with its hours and holidays, so issuing reads nothing more.
+    office = Office.objects.prefetch_related("opening_hours", "holidays").get(pk=tree.pj.pk)
+    pool = connection.pool
+    monkeypatch.setattr(pool, "timeout", 3.0)
+    failed = []
+
+    class Failures(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            failed.append(record.getMessage())
+
+    handler = Failures(logging.WARNING)
+    logger = logging.getLogger("weserve.queueing.issue_statement")
+    logger.addHandler(handler)
+    request_goes_on = threading.Event()
+
+    @in_thread
+    def first():  # leads the held batch; its request then goes on, connection kept
+        number = services.issue_ticket(office, bkk).number
+        assert request_goes_on.wait(30)
+        return number
+
+    @in_thread
+    def fresh():  # reaches the batch without having read anything
+        return services.issue_ticket(office, bkk).number
+
+    @in_thread
+    def reader():  # reads first, then issues
+        Ticket.objects.exists()
+        return services.issue_ticket(office, bkk).number
+
+    readers = pool.max_size - 1
+    connections.close_all()  # the test's own connection back to the pool
+    try:
+        with ThreadPoolExecutor(max_workers=readers + 2) as threads:
+            leading = threads.submit(first)
+            _wait_until(lambda: len(held.batches) == 1)
+            nexts = [threads.submit(fresh)]
+            _wait_until(lambda: len(batcher._waiting) == 1)
+            nexts += [threads.submit(reader) for _ in range(readers)]
+            # Every connection is taken (the first's, and the readers' or the next
+            # leader's), and those who could not get one wait for the pool.
+            _wait_until(lambda: len(batcher._waiting) >= pool.max_size - 1)
+            time.sleep(0.5)  # for the last reader to take the last connection, if free
+            held.release()
+            numbers = [f.result(20) for f in nexts]
+            request_goes_on.set()
+            numbers.append(leading.result(20))
+    finally:
+        request_goes_on.set()
+        logger.removeHandler(handler)
+    assert failed == []
+    assert sorted(numbers) == [f"A{i:03d}" for i in range(1, readers + 3)]

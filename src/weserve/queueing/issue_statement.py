@@ -233,6 +233,10 @@ def _run(params: dict[str, Any]) -> tuple[Any, ...] | None:
     """The statement's row: sent with others waiting to be sent (issue_batch), unless the
     caller is inside a transaction of its own, which the statement must join."""
     if issue_batch.ENABLED and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Whoever leads a batch sends it on its own connection, so each takes one before
+        # joining: a leader waiting for the pool while those it would send for hold every
+        # connection would wait for the pool's timeout (test_issue_batch.py).
+        connection.ensure_connection()
         try:
             return _batcher.run(params)
         except DatabaseError:
@@ -252,9 +256,9 @@ def _run_batch(batch: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
         return [_run_one(batch[0])]
     import psycopg
 
-    connection.ensure_connection()
-    pg = connection.connection
     try:
+        connection.ensure_connection()
+        pg = connection.connection
         with connection.wrap_database_errors:
             locking, issuing = psycopg.Cursor(pg), psycopg.Cursor(pg)
             with pg.pipeline(), pg.transaction():
