@@ -6,6 +6,7 @@ Sets up like bench/queue_load.py (its own database, demo data, `weserve serve` w
 workers, a kiosk token), then drives 50 closed-loop clients window after window, with no
 queue keeper, and prints per window: the rate, the server's and PostgreSQL's CPU per
 request, the share of the machine's CPU time that was idle and stolen (/proc/stat), and
+the share of the window in which some task waited for I/O (/proc/pressure/io), and
 how many tickets wait. A window far below its neighbours with the machine idle is a stall
 (something waited: a lock, a pool, a thread), not a lack of CPU. docs/performance.md,
 "Session 4's measurements", says what these showed.
@@ -25,6 +26,16 @@ sys.path.insert(0, str(HERE.parent))
 import queue_load as q  # noqa: E402
 
 
+def io_stalled() -> float:
+    """Seconds so far in which some task waited for I/O (pressure stall information)."""
+    try:
+        with open("/proc/pressure/io") as pressure:
+            some = pressure.readline().split()
+    except OSError:
+        return 0.0
+    return int(dict(field.split("=") for field in some[1:])["total"]) / 1e6
+
+
 def cpu_times() -> tuple[int, int, int]:
     """All, idle (with I/O wait) and stolen CPU time of the machine so far, in ticks."""
     with open("/proc/stat") as stat:
@@ -37,7 +48,7 @@ async def run(server: q.Server, windows: int, seconds: float, path: str) -> None
     tickets = q.ticket_maker(server.kiosk_token, q.SERVICES)
     for i in range(windows):
         ping = path == "ping" or (path == "both" and i % 2 == 0)
-        before = cpu_times()
+        before, io_before, started = cpu_times(), io_stalled(), time.monotonic()
         row = await q.closed_loop(
             server.port,
             q.ping_maker if ping else tickets,
@@ -46,7 +57,7 @@ async def run(server: q.Server, windows: int, seconds: float, path: str) -> None
             measure=seconds,
             meter=meter,
         )
-        after = cpu_times()
+        after, io_after, took = cpu_times(), io_stalled(), time.monotonic() - started
         spent = max(after[0] - before[0], 1)
         waiting = q.bench_sql("SELECT count(*) FROM queueing_ticket WHERE status = 'waiting'")
         print(
@@ -55,7 +66,9 @@ async def run(server: q.Server, windows: int, seconds: float, path: str) -> None
             f"{row.get('server_cpu_ms_per_request', 0):.2f} ms  PostgreSQL "
             f"{row.get('postgres_cpu_ms_per_request', 0):.2f} ms  idle "
             f"{100 * (after[1] - before[1]) / spent:3.0f}%  stolen "
-            f"{100 * (after[2] - before[2]) / spent:3.0f}%  waiting {waiting[0][0]}",
+            f"{100 * (after[2] - before[2]) / spent:3.0f}%  waiting for I/O "
+            f"{100 * (io_after - io_before) / took:3.0f}% of the time  "
+            f"waiting {waiting[0][0]}",
             flush=True,
         )
 
