@@ -9,7 +9,8 @@ POST tickets, then ping again, with the CPU the server processes and their Postg
 backends spend per request. The variants run in turn, `--rounds` times, so a busy spell
 of the shared machine does not fall on one variant only. docs/performance.md has the
 numbers. The variants are monkeypatches for measuring (by default: live events off, people
-ahead and the estimate off), not part of WeServe; `--variant` measures others instead.
+ahead and the estimate off, ticket issues sent one by one), not part of WeServe;
+`--variant` measures others instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ VARIANTS = {
     "as is": "weserve.asgi:application",
     "without live events": "without_live_events:application",
     "without people ahead": "without_position:application",
+    "without batches": "without_batches:application",
 }
 
 
