@@ -187,7 +187,13 @@ class AttachLoopMiddleware:
 
 
 def send_on_commit(office_id: int, event: dict[str, Any], stream: str = QUEUE) -> None:
-    """Send an already numbered event when the surrounding transaction commits."""
+    """Send an already numbered event when the surrounding transaction commits (at once
+    outside a transaction: what was written is committed already)."""
+    if not transaction.get_connection().in_atomic_block:
+        # What on_commit would do, without taking a pooled connection to ask whether
+        # the connection is in autocommit mode (outside an atomic block it always is).
+        send(office_id, event, stream)
+        return
     transaction.on_commit(lambda: send(office_id, event, stream))
 
 

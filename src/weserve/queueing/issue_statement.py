@@ -233,10 +233,12 @@ def _run(params: dict[str, Any]) -> tuple[Any, ...] | None:
     """The statement's row: sent with others waiting to be sent (issue_batch), unless the
     caller is inside a transaction of its own, which the statement must join."""
     if issue_batch.ENABLED and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # Whoever leads a batch sends it on its own connection, so each takes one before
-        # joining: a leader waiting for the pool while those it would send for hold every
-        # connection would wait for the pool's timeout (test_issue_batch.py).
-        connection.ensure_connection()
+        # Whoever leads a batch takes a pooled connection to send it, so none waits for
+        # its batch holding one: a leader waiting for the pool while those it would send
+        # for held every connection would wait for the pool's timeout
+        # (test_issue_batch.py). Outside a transaction, giving it back loses nothing.
+        if connection.connection is not None:
+            connection.close()
         try:
             return _batcher.run(params)
         except DatabaseError:
