@@ -355,14 +355,12 @@ def test_two_processes_batches_and_counter_calls_at_once_never_deadlock(monkeypa
 @pytest.mark.usefixtures("_postgres_only")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_next_leader_has_a_connection_when_those_it_sends_for_hold_all_the_others(
-    held_batcher, monkeypatch
-):
+def test_those_waiting_for_a_batch_hold_no_connection_its_leader_needs(held_batcher, monkeypatch):
     # In a server, a request that read something first (the office, after the read cache
-    # expired) holds a pooled connection while it waits for its batch. When such requests
-    # hold every connection, the next leader must have one of its own already: waiting for
-    # the pool, it would wait for nothing but the pool's timeout, its batch would fail,
-    # and the whole process would stand still until then (seen in bench runs).
+    # expired) has a pooled connection when it comes to wait for its batch. Had such
+    # requests kept them, they could hold every connection while the next leader waited
+    # for one: for nothing but the pool's timeout, its batch failing, the whole process
+    # standing still until then (seen in bench runs). They give them back first.
     held, batcher = held_batcher
     tree = build_office_tree()
     bkk = tree.services["BKK"]
