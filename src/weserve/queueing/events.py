@@ -189,9 +189,10 @@ class AttachLoopMiddleware:
 def send_on_commit(office_id: int, event: dict[str, Any], stream: str = QUEUE) -> None:
     """Send an already numbered event when the surrounding transaction commits (at once
     outside a transaction: what was written is committed already)."""
-    if not transaction.get_connection().in_atomic_block:
-        # What on_commit would do, without taking a pooled connection to ask whether
-        # the connection is in autocommit mode (outside an atomic block it always is).
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block and (connection.connection is None or connection.autocommit):
+        # What on_commit does in autocommit mode, without taking a pooled connection
+        # only to ask (a connection not yet taken will be in autocommit mode).
         send(office_id, event, stream)
         return
     transaction.on_commit(lambda: send(office_id, event, stream))

@@ -26,8 +26,9 @@ statements would take a second series' rows while holding the stream's, so it fi
 locks all it will need in that same order (`LOCK_ALL`: the day rows in key order, the
 count rows in key order, then the streams), and its statements then find them held.
 
-If the batch fails (a lost connection, a deadlock with some other transaction), nothing
-of it was written; each thread then sends its own statement alone, as before.
+If a batch of several fails (a lost connection, a deadlock with some other transaction),
+nothing of it was written (BatchFailed); each thread then sends its own statement alone,
+as before. A batch of one is the statement alone, and fails as it would.
 """
 
 from __future__ import annotations
@@ -148,3 +149,8 @@ class Batcher:
             for job in batch:
                 job.finished = True
                 job.done.set()
+
+
+class BatchFailed(Exception):
+    """A batch of several tickets failed as a whole: nothing of it was written, and each
+    of its tickets may go again alone."""

@@ -241,7 +241,7 @@ def _run(params: dict[str, Any]) -> tuple[Any, ...] | None:
             connection.close()
         try:
             return _batcher.run(params)
-        except DatabaseError:
+        except issue_batch.BatchFailed:
             pass  # nothing of the batch was written (_run_batch logged why): it goes alone
     return _run_one(params)
 
@@ -253,7 +253,8 @@ def _run_one(params: dict[str, Any]) -> tuple[Any, ...] | None:
 
 
 def _run_batch(batch: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
-    """Each statement's row, or None: one transaction, one round trip (issue_batch)."""
+    """Each statement's row, or None: one transaction, one round trip (issue_batch).
+    Raises BatchFailed if a batch of several fails."""
     if len(batch) == 1:
         return [_run_one(batch[0])]
     import psycopg
@@ -271,7 +272,7 @@ def _run_batch(batch: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
                 rows.append(issuing.fetchone())
     except DatabaseError as exc:
         log.warning("a batch of %d ticket issues failed, each goes alone: %s", len(batch), exc)
-        raise
+        raise issue_batch.BatchFailed from exc
     return rows
 
 
