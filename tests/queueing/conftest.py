@@ -12,9 +12,10 @@ from weserve.core.clock import MALAYSIA
 
 
 @pytest.fixture(autouse=True)
-def _no_batch_of_ticket_issues_deadlocks():
-    """A batch that fails is sent again ticket by ticket, so the caller never sees its
-    deadlock; every test here fails on one all the same (issue_batch.py's lock order)."""
+def batch_failures():
+    """What the failed batches of ticket issues logged in this test. A batch that fails
+    is sent again ticket by ticket, so the caller never sees its deadlock; every test
+    here fails on one all the same (issue_batch.py's lock order)."""
 
     class Failures(logging.Handler):
         def __init__(self) -> None:
@@ -28,7 +29,7 @@ def _no_batch_of_ticket_issues_deadlocks():
     logger = logging.getLogger("weserve.queueing.issue_statement")
     logger.addHandler(failures)
     try:
-        yield
+        yield failures.messages
     finally:
         logger.removeHandler(failures)
     deadlocks = [m for m in failures.messages if "deadlock" in m]

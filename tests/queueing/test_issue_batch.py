@@ -3,17 +3,16 @@ if it had gone alone; nothing is lost or doubled when a batch fails; no deadlock
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
-from collections import Counter as Tally
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
 from tests.factories import build_office_tree, make_user
+from tests.queueing.counts import counted, kept
 from tests.threads import in_thread
 from weserve.core.errors import DomainError
 from weserve.core.models import AuditLog
@@ -162,16 +161,6 @@ def held_batcher(monkeypatch):
     return held, batcher
 
 
-def _counts_from_tickets(office) -> dict[tuple[int, bool], int]:
-    tally = Tally(
-        (service_id, priority != "none")
-        for service_id, priority in Ticket.objects.filter(
-            office=office, status="waiting"
-        ).values_list("service_id", "priority")
-    )
-    return dict(tally)
-
-
 @pytest.mark.usefixtures("_postgres_only")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
@@ -228,7 +217,7 @@ def test_a_batch_issues_each_ticket_as_it_would_alone(held_batcher):
     # One issued event and one audit entry per ticket; the counts agree with the tickets.
     assert TicketEvent.objects.filter(kind="issued").count() == len(tickets) == 8
     assert AuditLog.objects.filter(action=issue_statement.ISSUED_ACTION).count() == 8
-    assert waiting_count.counts(tree.pj.pk) == _counts_from_tickets(tree.pj)
+    assert kept() == counted()
 
 
 @pytest.mark.usefixtures("_postgres_only")
@@ -349,13 +338,15 @@ def test_two_processes_batches_and_counter_calls_at_once_never_deadlock(monkeypa
         seqs = sorted(int(n[1:]) for n in numbers if n[0] == prefix)
         assert seqs == list(range(1, len(seqs) + 1))
     assert served > 0
-    assert waiting_count.counts(tree.pj.pk) == _counts_from_tickets(tree.pj)
+    assert kept() == counted()
 
 
 @pytest.mark.usefixtures("_postgres_only")
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_those_waiting_for_a_batch_hold_no_connection_its_leader_needs(held_batcher, monkeypatch):
+def test_those_waiting_for_a_batch_hold_no_connection_its_leader_needs(
+    held_batcher, monkeypatch, batch_failures
+):
     # In a server, a request that read something first (the office, after the read cache
     # expired) has a pooled connection when it comes to wait for its batch. Had such
     # requests kept them, they could hold every connection while the next leader waited
@@ -368,15 +359,6 @@ def test_those_waiting_for_a_batch_hold_no_connection_its_leader_needs(held_batc
     office = Office.objects.prefetch_related("opening_hours", "holidays").get(pk=tree.pj.pk)
     pool = connection.pool
     monkeypatch.setattr(pool, "timeout", 3.0)
-    failed = []
-
-    class Failures(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            failed.append(record.getMessage())
-
-    handler = Failures(logging.WARNING)
-    logger = logging.getLogger("weserve.queueing.issue_statement")
-    logger.addHandler(handler)
     request_goes_on = threading.Event()
 
     @in_thread
@@ -413,6 +395,5 @@ def test_those_waiting_for_a_batch_hold_no_connection_its_leader_needs(held_batc
             numbers.append(leading.result(20))
     finally:
         request_goes_on.set()
-        logger.removeHandler(handler)
-    assert failed == []
+    assert batch_failures == []
     assert sorted(numbers) == [f"A{i:03d}" for i in range(1, readers + 3)]

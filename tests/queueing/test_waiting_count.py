@@ -6,7 +6,6 @@ SQLite's row-level); the concurrent one needs PostgreSQL.
 
 from __future__ import annotations
 
-import collections
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,31 +16,13 @@ from hypothesis import strategies as st
 
 from tests import migrating
 from tests.factories import build_office_tree, make_user
+from tests.queueing.counts import counted, kept
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter
 from weserve.queueing import estimate, services, waiting_count
 from weserve.queueing.models import Ticket, TicketStatus, WaitingCount
 
 SERVICES = ["BKK", "OKU", "INFO"]
-
-
-def kept() -> dict[tuple[int, int, bool], int]:
-    """The counts as the triggers keep them (rows at zero left out)."""
-    return {
-        (row.office_id, row.service_id, row.priority_lane): row.waiting
-        for row in WaitingCount.objects.all()
-        if row.waiting != 0
-    }
-
-
-def counted() -> dict[tuple[int, int, bool], int]:
-    """The counts as the ticket table says."""
-    counts: collections.Counter[tuple[int, int, bool]] = collections.Counter()
-    for office, service, priority in Ticket.objects.filter(status=TicketStatus.WAITING).values_list(
-        "office_id", "service_id", "priority"
-    ):
-        counts[(office, service, priority != "none")] += 1
-    return dict(counts)
 
 
 @pytest.fixture
