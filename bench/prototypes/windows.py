@@ -48,6 +48,8 @@ async def run(server: q.Server, windows: int, seconds: float, path: str) -> None
     tickets = q.ticket_maker(server.kiosk_token, q.SERVICES)
     for i in range(windows):
         ping = path == "ping" or (path == "both" and i % 2 == 0)
+        pids = sorted(q.group_pids(server.process.pid)) if server.process else []
+        per_before = [q.cpu_seconds({pid}) for pid in pids]
         before, io_before, started = cpu_times(), io_stalled(), time.monotonic()
         row = await q.closed_loop(
             server.port,
@@ -58,6 +60,11 @@ async def run(server: q.Server, windows: int, seconds: float, path: str) -> None
             meter=meter,
         )
         after, io_after, took = cpu_times(), io_stalled(), time.monotonic() - started
+        # Each server process's share of one core: two workers far apart is an uneven
+        # spread of the connections between them.
+        busy = sorted(
+            (q.cpu_seconds({pid}) - b) / took for pid, b in zip(pids, per_before, strict=True)
+        )[-2:]
         spent = max(after[0] - before[0], 1)
         waiting = q.bench_sql("SELECT count(*) FROM queueing_ticket WHERE status = 'waiting'")
         print(
@@ -68,7 +75,8 @@ async def run(server: q.Server, windows: int, seconds: float, path: str) -> None
             f"{100 * (after[1] - before[1]) / spent:3.0f}%  stolen "
             f"{100 * (after[2] - before[2]) / spent:3.0f}%  waiting for I/O "
             f"{100 * (io_after - io_before) / took:3.0f}% of the time  "
-            f"waiting {waiting[0][0]}",
+            f"waiting {waiting[0][0]}  workers "
+            + " ".join(f"{100 * b:3.0f}%" for b in busy),
             flush=True,
         )
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -51,7 +54,9 @@ def installed(tmp_path_factory) -> dict[str, str]:
 
 
 @contextmanager
-def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+def serving(
+    env: dict[str, str], *args: str, ready: str = "/healthz"
+) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     port = free_port()
     log = Path(env["WESERVE_VAR_DIR"]) / f"serve-{port}.log"
     with log.open("w") as out:
@@ -67,7 +72,7 @@ def serving(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.P
         while True:
             assert process.poll() is None, log.read_text()
             try:
-                if get(f"{base}/healthz")[0] == 200:
+                if get(f"{base}{ready}")[0] == 200:
                     break
             except OSError:
                 pass
@@ -181,6 +186,156 @@ def test_serve_says_how_to_collect_static_files_when_they_are_missing(tmp_path):
 
     assert result.returncode != 0
     assert "jalankan `weserve demo` atau `weserve collectstatic`" in result.stderr
+
+
+def sockets_on(port: int, state: str) -> set[str]:
+    """Inodes of the TCP sockets on our side of `port` in `state` (as in /proc/net/tcp:
+    "01" established, "0A" listening)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            next(rows)
+            for row in rows:
+                fields = row.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def held_by(pids: list[int], inodes: set[str]) -> dict[int, int]:
+    """How many of these sockets each process holds (as `ss -tnp` finds owners)."""
+    counts = {}
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            links = []
+        counts[pid] = sum(1 for link in links if link[8:-1] in inodes)
+    return counts
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_serve_spreads_connections_opened_together_between_its_workers(installed):
+    # Forty keep-alive connections opened at once, as kiosks and screens reconnecting
+    # after a restart, or a proxy, open them: with one socket shared by the workers,
+    # whichever worker was waiting could take them all and leave the other idle.
+    env = {**installed, "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    with serving(env, "--workers", "2", "--no-worker", ready="/api/v1/ping") as (
+        base,
+        process,
+        _log,
+    ):
+        port = int(base.rsplit(":", 1)[1])
+        workers = wait_for_listening_workers(process.pid, port)
+        with busy(port, threads=6):
+            clients = opened_together(port, 40)
+        try:
+            request = b"GET /api/v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            for client in clients:
+                client.sendall(request)
+            for client in clients:
+                assert client.recv(4096).startswith(b"HTTP/1.1 200")
+            held = held_by(workers, sockets_on(port, "01"))
+        finally:
+            for client in clients:
+                client.close()
+
+    per_worker = sorted(held.values())
+    assert sum(per_worker) == 40, held
+    # Spread by the kernel: each worker takes about half (fewer than 8 of 40 by chance
+    # would happen once in tens of thousands of runs).
+    assert per_worker[0] >= 8, per_worker
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_serve_answers_every_connection_after_a_worker_died(installed):
+    # Each worker accepts from a socket of its own: the one started in place of a dead
+    # worker must take its socket over, or the connections the kernel puts there wait.
+    env = {**installed, "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    with serving(env, "--workers", "2", "--no-worker", ready="/api/v1/ping") as (
+        base,
+        process,
+        log,
+    ):
+        port = int(base.rsplit(":", 1)[1])
+        first = wait_for_listening_workers(process.pid, port)
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while first[0] in children(process.pid) or len(children(process.pid)) < 2:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        wait_for_listening_workers(process.pid, port)
+        answered = [get(f"{base}/api/v1/ping")[0] for _ in range(40)]
+
+    assert answered == [200] * 40
+
+
+def wait_for_listening_workers(pid: int, port: int) -> list[int]:
+    """The server's two workers, once each listens."""
+    deadline = time.monotonic() + 30
+    while True:
+        workers = children(pid)
+        listening = held_by(workers, sockets_on(port, "0A"))
+        if len(workers) == 2 and all(listening.values()):
+            return workers
+        assert time.monotonic() < deadline, listening
+        time.sleep(0.2)
+
+
+@contextmanager
+def busy(port: int, threads: int) -> Iterator[None]:
+    """The server kept busy answering pings on `threads` keep-alive connections."""
+    stop = threading.Event()
+
+    def load() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        while not stop.is_set():
+            conn.request("GET", "/api/v1/ping")
+            conn.getresponse().read()
+        conn.close()
+
+    workers = [threading.Thread(target=load) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    time.sleep(1)
+    try:
+        yield
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+
+
+def opened_together(port: int, count: int) -> list[socket.socket]:
+    """`count` connections opened at the same moment (non-blocking connects in a burst)."""
+    clients = []
+    for _ in range(count):
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.1", port))
+        clients.append(client)
+    for client in clients:
+        select.select([], [client], [], 5)
+        client.setblocking(True)
+        client.settimeout(5)
+    return clients
+
+
+def children(pid: int) -> list[int]:
+    """The server's worker processes (the children that run Python's multiprocessing
+    spawn: not the resource tracker)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == pid and b"spawn_main" in cmdline:
+            found.append(int(proc.name))
+    return found
 
 
 def test_serve_refuses_a_port_that_is_not_a_port(installed):

@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils.translation import gettext as _
 from uvicorn.config import LOGGING_CONFIG
+from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from weserve.core.crypto import data_key_available
 
@@ -173,6 +174,65 @@ def unapplied_migrations() -> int:
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+def worker_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """One listening address, one socket per worker process (SO_REUSEPORT).
+
+    uvicorn's workers otherwise accept from one shared socket, and whichever is waiting
+    takes whatever arrives: connections opened together (a proxy's, a benchmark's, a
+    busy office's kiosks after a restart) could all land on one worker while the other
+    stood idle (docs/performance.md, "Dips"). With a socket each, the kernel spreads new
+    connections between the workers by their addresses."""
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(address)
+            sock.set_inheritable(True)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+class SpreadWorkers(Multiprocess):
+    """uvicorn's worker supervisor, each worker started on a socket of its own.
+
+    A worker uvicorn starts again (after one died, or on SIGHUP or SIGTTIN) gets every
+    socket, so that no socket is left without a worker to accept from it; the spread is
+    then less even until the server is restarted."""
+
+    def init_processes(self) -> None:
+        for sock in self.sockets:
+            process = Process(self.config, [sock])
+            process.start()
+            self.processes.append(process)
+
+
+def run_uvicorn(host: str, port: int, options: dict[str, Any]) -> None:
+    """uvicorn.run, except that several workers each accept on a socket of their own
+    where the system can (Linux: SO_REUSEPORT)."""
+    workers = options["workers"]
+    if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
+        uvicorn.run(ASGI_APP, **options)
+        return
+    config = uvicorn.Config(ASGI_APP, **options)
+    sockets = worker_sockets(host, port, workers)
+    shown = f"[{host}]" if ":" in host else host
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d, %d workers with a socket each", shown, port, workers
+    )
+    try:
+        SpreadWorkers(config, sockets).run()
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 class Command(BaseCommand):
     help = "Serve WeServe over HTTP and WebSocket, with the background worker."
 
@@ -237,7 +297,7 @@ class Command(BaseCommand):
         try:
             if worker is not None:
                 worker.start()
-            uvicorn.run(ASGI_APP, **self._uvicorn_options(host, port, options["workers"]))
+            run_uvicorn(host, port, self._uvicorn_options(host, port, options["workers"]))
         except (KeyboardInterrupt, _Shutdown):
             pass
         finally:
