@@ -254,21 +254,30 @@ class CpuMeter:
         self.server_pgid = server_pgid
         self.start: tuple[float, float] | None = None
         self.pids: tuple[set[int], set[int]] = (set(), set())
+        self.each: dict[int, float] = {}
 
     def begin(self) -> None:
         if self.server_pgid is None:
             return
         self.pids = (group_pids(self.server_pgid), postgres_pids())
         self.start = (cpu_seconds(self.pids[0]), cpu_seconds(self.pids[1]))
+        self.each = {pid: cpu_seconds({pid}) for pid in self.pids[0]}
 
-    def end(self, requests: int) -> dict[str, float]:
+    def end(self, requests: int) -> dict[str, Any]:
         if self.start is None or not requests:
             return {}
         server = cpu_seconds(self.pids[0]) - self.start[0]
         database = cpu_seconds(self.pids[1]) - self.start[1]
+        # Each server process's share of the server's CPU, largest first: the workers
+        # should share it about equally (an uneven spread of the clients' connections
+        # between them shows here).
+        each = sorted(
+            (cpu_seconds({pid}) - spent for pid, spent in self.each.items()), reverse=True
+        )
         return {
             "server_cpu_ms_per_request": 1000 * server / requests,
             "postgres_cpu_ms_per_request": 1000 * database / requests,
+            "server_cpu_shares": [round(e / server, 3) for e in each if server > 0][:4],
         }
 
 
@@ -866,6 +875,14 @@ def print_table(results: dict[str, Any]) -> None:
             f"(+ PostgreSQL {a['tickets']['postgres_cpu_ms_per_request']:.2f} ms): "
             f"a ticket costs the server {1 / a['server_cpu_ratio']:.1f} pings "
             f"(ratio {a['server_cpu_ratio']:.0%})"
+        )
+        shares = [
+            "/".join(f"{share:.0%}" for share in a[key].get("server_cpu_shares", [])[:2])
+            for key in ("trivial_before", "tickets", "trivial_after", "tickets_unbounded_queue")
+        ]
+        print(
+            "the two busiest server processes' shares of its CPU: ping {}, tickets {}, "
+            "ping {}, tickets (queue unbounded) {}".format(*shares)
         )
     statuses = a["tickets"]["statuses"], a["tickets_unbounded_queue"]["statuses"], b["statuses"]
     print(
