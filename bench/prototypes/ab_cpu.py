@@ -45,18 +45,16 @@ async def measure(server: q.Server, app: str, seconds: float) -> dict[str, float
         process = subprocess.Popen(  # noqa: S603 - our own command line
             [
                 sys.executable,
-                "-m",
-                "uvicorn",
-                app,
-                "--host",
+                "-c",
+                # uvicorn's workers as `weserve serve` starts them (a socket each).
+                "import sys; from weserve.core.management.commands.serve import run_uvicorn; "
+                "run_uvicorn(sys.argv[1], int(sys.argv[2]), {'workers': int(sys.argv[3]), "
+                "'lifespan': 'off', 'server_header': False, 'host': sys.argv[1], "
+                "'port': int(sys.argv[2])}, app=sys.argv[4])",
                 q.HOST,
-                "--port",
                 str(port),
-                "--workers",
                 str(q.WORKERS),
-                "--lifespan",
-                "off",
-                "--no-server-header",
+                app,
             ],
             env=env,
             cwd=q.ROOT,

@@ -75,8 +75,7 @@ async def run(server: q.Server, windows: int, seconds: float, path: str) -> None
             f"{100 * (after[1] - before[1]) / spent:3.0f}%  stolen "
             f"{100 * (after[2] - before[2]) / spent:3.0f}%  waiting for I/O "
             f"{100 * (io_after - io_before) / took:3.0f}% of the time  "
-            f"waiting {waiting[0][0]}  workers "
-            + " ".join(f"{100 * b:3.0f}%" for b in busy),
+            f"waiting {waiting[0][0]}  workers " + " ".join(f"{100 * b:3.0f}%" for b in busy),
             flush=True,
         )
 

@@ -213,14 +213,14 @@ class SpreadWorkers(Multiprocess):
             self.processes.append(process)
 
 
-def run_uvicorn(host: str, port: int, options: dict[str, Any]) -> None:
+def run_uvicorn(host: str, port: int, options: dict[str, Any], app: str = ASGI_APP) -> None:
     """uvicorn.run, except that several workers each accept on a socket of their own
     where the system can (Linux: SO_REUSEPORT)."""
     workers = options["workers"]
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(ASGI_APP, **options)
+        uvicorn.run(app, **options)
         return
-    config = uvicorn.Config(ASGI_APP, **options)
+    config = uvicorn.Config(app, **options)
     sockets = worker_sockets(host, port, workers)
     shown = f"[{host}]" if ":" in host else host
     logging.getLogger("uvicorn.error").info(
