@@ -40,12 +40,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import datetime as dt
 import itertools
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -281,6 +283,23 @@ class CpuMeter:
         }
 
 
+def connections_per_process(port: int) -> list[int]:
+    """How many client connections each server process holds, most first (from `ss`;
+    empty where it is missing)."""
+    try:
+        listing = subprocess.run(  # noqa: S603 - a fixed command line
+            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    held = collections.Counter(re.findall(r"pid=(\d+)", listing))
+    return sorted(held.values(), reverse=True)
+
+
 async def closed_loop(
     port: int,
     make: RequestMaker,
@@ -317,14 +336,16 @@ async def closed_loop(
         finally:
             await conn.close()
 
-    async def metering() -> dict[str, float]:
+    async def metering() -> dict[str, Any]:
         if meter is None:
             return {}
         await asyncio.sleep(max(0.0, window[0] - time.perf_counter()))
         meter.begin()
         started = len(done)
+        # Off the event loop, so that the clients are not held up while `ss` runs.
+        spread = await asyncio.to_thread(connections_per_process, port)
         await asyncio.sleep(max(0.0, window[1] - time.perf_counter()))
-        return meter.end(len(done) - started)
+        return {**meter.end(len(done) - started), "client_connections_per_process": spread}
 
     *_clients, cpu = await asyncio.gather(*(client() for _ in range(clients)), metering())
     return {
@@ -876,13 +897,22 @@ def print_table(results: dict[str, Any]) -> None:
             f"a ticket costs the server {1 / a['server_cpu_ratio']:.1f} pings "
             f"(ratio {a['server_cpu_ratio']:.0%})"
         )
+        phases = ("trivial_before", "tickets", "trivial_after", "tickets_unbounded_queue")
         shares = [
             "/".join(f"{share:.0%}" for share in a[key].get("server_cpu_shares", [])[:2])
-            for key in ("trivial_before", "tickets", "trivial_after", "tickets_unbounded_queue")
+            for key in phases
+        ]
+        spread = [
+            "/".join(str(n) for n in a[key].get("client_connections_per_process", []))
+            for key in phases
         ]
         print(
             "the two busiest server processes' shares of its CPU: ping {}, tickets {}, "
             "ping {}, tickets (queue unbounded) {}".format(*shares)
+        )
+        print(
+            "client connections per server process: ping {}, tickets {}, ping {}, "
+            "tickets (queue unbounded) {}".format(*spread)
         )
     statuses = a["tickets"]["statuses"], a["tickets_unbounded_queue"]["statuses"], b["statuses"]
     print(
