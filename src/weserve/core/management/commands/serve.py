@@ -174,6 +174,12 @@ def unapplied_migrations() -> int:
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+def cannot_listen(host: str, port: int, problem: OSError) -> str:
+    return _("Cannot listen on {host} port {port}: {problem}").format(
+        host=host, port=port, problem=problem.strerror or problem
+    )
+
+
 def worker_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     """One listening address, one socket per worker process (SO_REUSEPORT).
 
@@ -182,15 +188,16 @@ def worker_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     busy office's kiosks after a restart) could all land on one worker while the other
     stood idle (docs/performance.md, "Dips"). With a socket each, the kernel spreads new
     connections between the workers by their addresses."""
-    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    # The address family as uvicorn chooses it (a name such as "localhost" is IPv4).
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sockets = []
     try:
         for _ in range(count):
-            sock = socket.socket(family, kind, proto)
+            sock = socket.socket(family, socket.SOCK_STREAM)
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind(address)
+            sock.bind((host, port))
             sock.set_inheritable(True)
     except OSError:
         for sock in sockets:
@@ -221,7 +228,10 @@ def run_uvicorn(host: str, port: int, options: dict[str, Any], app: str = ASGI_A
         uvicorn.run(app, **options)
         return
     config = uvicorn.Config(app, **options)
-    sockets = worker_sockets(host, port, workers)
+    try:
+        sockets = worker_sockets(host, port, workers)
+    except OSError as exc:  # taken since `handle` looked
+        raise CommandError(cannot_listen(host, port, exc)) from exc
     shown = f"[{host}]" if ":" in host else host
     logging.getLogger("uvicorn.error").info(
         "Uvicorn running on http://%s:%d, %d workers with a socket each", shown, port, workers
@@ -256,11 +266,7 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         problem = port_taken(host, port)
         if problem is not None:
-            raise CommandError(
-                _("Cannot listen on {host} port {port}: {problem}").format(
-                    host=host, port=port, problem=problem.strerror or problem
-                )
-            )
+            raise CommandError(cannot_listen(host, port, problem))
         try:
             pending = unapplied_migrations()
         except DatabaseError as exc:
