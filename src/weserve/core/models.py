@@ -96,6 +96,8 @@ class IdempotentResponse(models.Model):
     body = models.BinaryField(blank=True, default=b"")
 
     class Meta:
+        verbose_name = _("saved answer to a repeated request")
+        verbose_name_plural = _("saved answers to repeated requests")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
         ]

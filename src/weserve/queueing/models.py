@@ -22,6 +22,8 @@ class DailySequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily number")
+        verbose_name_plural = _("daily numbers")
         constraints = [
             models.UniqueConstraint(
                 fields=["office", "series", "day"], name="daily_sequence_unique"
@@ -257,6 +259,8 @@ class TicketEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["ticket", "at"]),
@@ -343,6 +347,8 @@ class CounterSessionEvent(models.Model):
     reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("counter session event")
+        verbose_name_plural = _("counter session events")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -357,6 +363,8 @@ class StreamSequence(models.Model):
     last = models.PositiveBigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("live stream number")
+        verbose_name_plural = _("live stream numbers")
         constraints = [
             models.UniqueConstraint(fields=["office", "stream"], name="stream_sequence_unique")
         ]
@@ -386,6 +394,8 @@ class WaitingCount(models.Model):
     waiting = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("waiting count")
+        verbose_name_plural = _("waiting counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["office", "service", "priority_lane"], name="waiting_count_unique"
