@@ -219,14 +219,7 @@ def test_serve_spreads_connections_opened_together_between_its_workers(installed
     # Forty keep-alive connections opened at once, as kiosks and screens reconnecting
     # after a restart, or a proxy, open them: with one socket shared by the workers,
     # whichever worker was waiting could take them all and leave the other idle.
-    env = {**installed, "REDIS_URL": "redis://127.0.0.1:6379/15"}
-    with serving(env, "--workers", "2", "--no-worker", ready="/api/v1/ping") as (
-        base,
-        process,
-        _log,
-    ):
-        port = int(base.rsplit(":", 1)[1])
-        workers = wait_for_listening_workers(process.pid, port)
+    with serving_two_workers(installed) as (_base, port, workers, _process, _log):
         with busy(port, threads=6):
             clients = opened_together(port, 40)
         try:
@@ -251,14 +244,7 @@ def test_serve_spreads_connections_opened_together_between_its_workers(installed
 def test_serve_answers_every_connection_after_a_worker_died(installed):
     # Each worker accepts from a socket of its own: the one started in place of a dead
     # worker must take its socket over, or the connections the kernel puts there wait.
-    env = {**installed, "REDIS_URL": "redis://127.0.0.1:6379/15"}
-    with serving(env, "--workers", "2", "--no-worker", ready="/api/v1/ping") as (
-        base,
-        process,
-        log,
-    ):
-        port = int(base.rsplit(":", 1)[1])
-        first = wait_for_listening_workers(process.pid, port)
+    with serving_two_workers(installed) as (base, port, first, process, log):
         os.kill(first[0], signal.SIGKILL)
         deadline = time.monotonic() + 30
         while first[0] in children(process.pid) or len(children(process.pid)) < 2:
@@ -268,6 +254,22 @@ def test_serve_answers_every_connection_after_a_worker_died(installed):
         answered = [get(f"{base}/api/v1/ping")[0] for _ in range(40)]
 
     assert answered == [200] * 40
+
+
+@contextmanager
+def serving_two_workers(
+    installed: dict[str, str],
+) -> Iterator[tuple[str, int, list[int], subprocess.Popen, Path]]:
+    """`weserve serve --workers 2` once both workers listen: its address, port, workers'
+    process ids, process and log."""
+    env = {**installed, "REDIS_URL": "redis://127.0.0.1:6379/15"}
+    with serving(env, "--workers", "2", "--no-worker", ready="/api/v1/ping") as (
+        base,
+        process,
+        log,
+    ):
+        port = int(base.rsplit(":", 1)[1])
+        yield base, port, wait_for_listening_workers(process.pid, port), process, log
 
 
 def wait_for_listening_workers(pid: int, port: int) -> list[int]:
