@@ -25,6 +25,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
 from tests.core.test_settings import run_weserve, weserve_env
+from weserve.core.management.commands.serve import worker_sockets
 
 
 def free_port() -> int:
@@ -238,6 +239,38 @@ def test_serve_spreads_connections_opened_together_between_its_workers(installed
     # Spread by the kernel: each worker takes about half (fewer than 8 of 40 by chance
     # would happen once in tens of thousands of runs).
     assert per_worker[0] >= 8, per_worker
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="a socket per worker")
+def test_connections_made_before_the_workers_start_wait_for_each_worker():
+    # The server's sockets listen before its workers have started: a client connecting
+    # meanwhile (the first of a burst, while one worker is still importing Django) is
+    # queued for the worker the kernel picks, not refused, and not all sent to whichever
+    # worker listened first.
+    port = free_port()
+    sockets = worker_sockets("127.0.0.1", port, 2)
+    clients = opened_together(port, 40)
+    try:
+        refused = [c for c in clients if c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)]
+        assert refused == []
+        queued = []
+        for sock in sockets:
+            sock.setblocking(False)
+            count = 0
+            while True:
+                try:
+                    accepted, _address = sock.accept()
+                except BlockingIOError:
+                    break
+                accepted.close()
+                count += 1
+            queued.append(count)
+    finally:
+        for sock in sockets + clients:
+            sock.close()
+
+    assert sum(queued) == 40, queued
+    assert min(queued) >= 8, queued
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

@@ -180,14 +180,18 @@ def cannot_listen(host: str, port: int, problem: OSError) -> str:
     )
 
 
-def worker_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+def worker_sockets(host: str, port: int, count: int, backlog: int = 2048) -> list[socket.socket]:
     """One listening address, one socket per worker process (SO_REUSEPORT).
 
     uvicorn's workers otherwise accept from one shared socket, and whichever is waiting
     takes whatever arrives: connections opened together (a proxy's, a benchmark's, a
     busy office's kiosks after a restart) could all land on one worker while the other
     stood idle (docs/performance.md, "Dips"). With a socket each, the kernel spreads new
-    connections between the workers by their addresses."""
+    connections between the workers by their addresses.
+
+    Each socket listens from the start, before its worker has started: the kernel spreads
+    connections only between listening sockets, so a worker slower to start would
+    otherwise miss every connection made meanwhile (they wait for it instead)."""
     # The address family as uvicorn chooses it (a name such as "localhost" is IPv4).
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sockets = []
@@ -198,6 +202,7 @@ def worker_sockets(host: str, port: int, count: int) -> list[socket.socket]:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind((host, port))
+            sock.listen(backlog)
             sock.set_inheritable(True)
     except OSError:
         for sock in sockets:
@@ -229,7 +234,7 @@ def run_uvicorn(host: str, port: int, options: dict[str, Any], app: str = ASGI_A
         return
     config = uvicorn.Config(app, **options)
     try:
-        sockets = worker_sockets(host, port, workers)
+        sockets = worker_sockets(host, port, workers, config.backlog)
     except OSError as exc:  # taken since `handle` looked
         raise CommandError(cannot_listen(host, port, exc)) from exc
     shown = f"[{host}]" if ":" in host else host
