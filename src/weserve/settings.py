@@ -174,6 +174,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         # hot path's) are prepared: after this many runs on a connection.
         "prepare_threshold": 5,
     }
+    # ... and planned once: PostgreSQL would otherwise plan the batch of ticket issues
+    # afresh for every batch (its plan for arrays of any length looks dearer than one for
+    # the arrays at hand), which cost as much as running it (docs/performance.md).
+    _db["OPTIONS"]["options"] = " ".join(
+        filter(None, [_db["OPTIONS"].get("options"), "-c plan_cache_mode=force_generic_plan"])
+    )
 else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL")
 _db.setdefault("TEST", {})

@@ -18,7 +18,7 @@ from weserve.core.errors import DomainError
 from weserve.core.models import AuditLog
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter, Office
-from weserve.queueing import issue_batch, issue_statement, services, waiting_count
+from weserve.queueing import events, issue_batch, issue_statement, services, waiting_count
 from weserve.queueing.estimate import position_and_estimate
 from weserve.queueing.models import Ticket, TicketEvent
 
@@ -116,31 +116,21 @@ def test_many_threads_each_get_their_own_row_and_none_is_lost():
     assert max(sizes) > 1  # they did go together
 
 
-def test_the_rows_a_batch_locks_are_each_named_once_in_key_order():
+def test_a_batch_sends_an_array_of_what_differs_and_refuses_what_must_not():
     day = "2026-11-26"
     batch = [
-        {"office": 2, "service": 9, "series": "B", "day": day, "priority": "none"},
-        {"office": 1, "service": 5, "series": "A", "day": day, "priority": "oku"},
-        {"office": 2, "service": 9, "series": "B", "day": day, "priority": "none"},
-        {"office": 1, "service": 4, "series": "C", "day": day, "priority": "none"},
+        {"office": 2, "service": 9, "day": day, "priority": "none", "stream": "queue"},
+        {"office": 1, "service": 5, "day": day, "priority": "oku", "stream": "queue"},
     ]
     for params in batch:
-        params.update(no_priority="none", stream="queue")
-    locks = issue_batch.lock_all_params(batch)
-    assert list(zip(locks["d_office"], locks["d_series"], strict=True)) == [
-        (1, "A"),
-        (1, "C"),
-        (2, "B"),
-    ]
-    # A normal ticket's statement locks its service's priority lane too.
-    assert list(zip(locks["w_office"], locks["w_service"], locks["w_lane"], strict=True)) == [
-        (1, 4, False),
-        (1, 4, True),
-        (1, 5, True),
-        (2, 9, False),
-        (2, 9, True),
-    ]
-    assert locks["s_office"] == [1, 2]
+        params.update({key: None for key in issue_statement.BATCHED if key not in params})
+    params = issue_statement.batch_params(batch)
+    assert params["office"] == [2, 1]
+    assert params["priority"] == ["none", "oku"]
+    assert params["stream"] == "queue"
+    batch[1]["stream"] = "another"  # one statement numbers one stream's events
+    with pytest.raises(ValueError, match="stream"):
+        issue_statement.batch_params(batch)
 
 
 # --- on PostgreSQL, with real concurrent connections -----------------------------------
@@ -218,6 +208,110 @@ def test_a_batch_issues_each_ticket_as_it_would_alone(held_batcher):
     assert TicketEvent.objects.filter(kind="issued").count() == len(tickets) == 8
     assert AuditLog.objects.filter(action=issue_statement.ISSUED_ACTION).count() == 8
     assert kept() == counted()
+
+
+@pytest.mark.usefixtures("_postgres_only")
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_each_ticket_of_a_batch_counts_and_numbers_its_events_as_if_issued_alone(
+    held_batcher, monkeypatch
+):
+    # The batch is one statement: each slip's queue (every service's waiting counts, the
+    # estimate's input) and each live event's number must still be what the ticket's own
+    # statement would have given, after the batch's earlier tickets.
+    held, batcher = held_batcher
+    tree = build_office_tree()
+    bkk, oku, info = (tree.services[code] for code in ("BKK", "OKU", "INFO"))
+    with transaction.atomic():  # already waiting (inside a transaction: not batched)
+        for service, priority in [(info, "none"), (info, "elderly"), (oku, "none")]:
+            services.issue_ticket(tree.pj, service, priority=priority)
+    sent = {}
+    monkeypatch.setattr(
+        events,
+        "send_on_commit",
+        lambda office, event: sent.setdefault(event["ticket"]["id"], event),
+    )
+    orders = [(bkk, "none"), (info, "none"), (bkk, "oku"), (oku, "none"), (info, "pregnant")]
+    orders += [(bkk, "none"), (info, "none")]
+
+    @in_thread
+    def take(order):
+        service, priority = order
+        ticket = services.issue_ticket(tree.pj, service, priority=priority)
+        return ticket.public_id, issue_statement.ahead_at_issue(ticket)
+
+    with ThreadPoolExecutor(max_workers=len(orders) + 1) as pool:
+        blocker = pool.submit(take, (oku, "oku"))
+        _wait_until(lambda: len(held.batches) == 1)
+        slips = [pool.submit(take, order) for order in orders]
+        _wait_until(lambda: len(batcher._waiting) == len(orders))
+        held.release()
+        counted_at_issue = dict([blocker.result(10), *(f.result(10) for f in slips)])
+    assert [len(batch) for batch in held.batches] == [1, len(orders)]
+
+    tickets = list(Ticket.objects.filter(office=tree.pj).order_by("pk"))
+    for ticket in tickets[3:]:  # the blocker, then the batch, in the order it issued them
+        expected: dict[tuple[int, bool], int] = {}
+        for earlier in tickets:
+            if earlier.pk < ticket.pk:
+                lane = (earlier.service_id, earlier.priority != "none")
+                expected[lane] = expected.get(lane, 0) + 1
+        got = {lane: n for lane, n in counted_at_issue[ticket.public_id].items() if n}
+        assert got == expected, ticket.number
+    # The live events' numbers follow the tickets, with no gap.
+    seqs = [sent[t.public_id]["seq"] for t in tickets[3:]]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+@pytest.mark.usefixtures("_postgres_only")
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_batch_statement_is_planned_once_per_connection():
+    # PostgreSQL would plan a batch afresh each time (planning cost as much as running
+    # it): the connections are set to keep one plan for the hot statements.
+    tree = build_office_tree()
+    bkk, oku = tree.services["BKK"], tree.services["OKU"]
+    first = services.issue_ticket(tree.pj, bkk)
+    for _ in range(8):  # on this thread's connection: prepared from the fifth run on
+        issue_statement._run_batch([_params_like(first, bkk), _params_like(first, oku)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            ["%WITH ORDINALITY%"],
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 1
+    generic, custom = plans[0]
+    assert custom == 0
+    assert generic >= 3
+    assert Ticket.objects.count() == 17
+
+
+def _params_like(ticket: Ticket, service) -> dict:
+    """The issue statement's parameters for one more ticket of `service`, as
+    issue_statement.issue makes them for the office and caller of `ticket`."""
+    captured = {}
+
+    def capture(params):
+        captured.update(params)
+        return None
+
+    original = issue_statement._run
+    issue_statement._run = capture
+    try:
+        issue_statement.issue(
+            ticket.office,
+            service,
+            priority="none",
+            language="ms",
+            now=ticket.issued_at,
+            day=ticket.day,
+            public_id=services.new_public_id(),
+        )
+    finally:
+        issue_statement._run = original
+    return captured
 
 
 @pytest.mark.usefixtures("_postgres_only")

@@ -9,22 +9,22 @@ server's threads more too (docs/performance.md, "Group commit").
 
 So the request threads of a process take turns here. The first runs its statement at
 once, as before. Whoever arrives while a batch is at the database waits; when that batch
-is done, the first of them sends all that are waiting, on its own connection, in one
-transaction and one round trip (psycopg's pipeline), and hands each thread its row. A
-quiet office sends every ticket on its own, with no delay; a busy one sends a few
-together, with one commit and no queueing among its own statements.
+is done, the first of them sends all that are waiting, on its own connection, as one
+statement (issue_statement's batch statement: one transaction, one round trip, one plan
+PostgreSQL keeps for the connection), and hands each thread its row. A quiet office sends
+every ticket on its own, with no delay; a busy one sends a few together, with one commit
+and no queueing among its own statements.
 
-Each ticket is still issue_statement's one statement, unchanged: inside the batch's
-transaction every statement sees the ones before it, so numbers stay gapless and every
-slip's people ahead count the tickets issued before it in the same batch. A statement
-whose checks fail writes nothing and returns no row, as alone; the others are issued.
+Each ticket is issued as its own statement would issue it, in the order the batch holds
+them: numbers stay gapless, and every slip's people ahead count the tickets issued before
+it in the same batch. A ticket whose checks fail is left out, writing nothing, as alone;
+the others are issued.
 
 Lock order. Alone, a statement locks the day's number row of its series, then its
 waiting-count rows, then the office's stream number: the order every other transaction
-takes them in (calls at a counter: counts, then the stream). A batch of several
-statements would take a second series' rows while holding the stream's, so it first
-locks all it will need in that same order (`LOCK_ALL`: the day rows in key order, the
-count rows in key order, then the streams), and its statements then find them held.
+takes them in (calls at a counter: counts, then the stream). The batch statement takes
+the same rows in the same order, each kind in key order: all the day rows, then all the
+count rows, then the stream rows.
 
 If a batch of several fails (a lost connection, a deadlock with some other transaction),
 nothing of it was written (BatchFailed); each thread then sends its own statement alone,
@@ -34,62 +34,13 @@ as before. A batch of one is the statement alone, and fails as it would.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 # Switched off only to measure what it saves (bench/prototypes/ab_cpu.py).
 ENABLED = True
 
 Row = tuple[Any, ...] | None
-
-LOCK_ALL = """
-WITH d AS (
-  INSERT INTO queueing_dailysequence (office_id, series, day, last)
-  SELECT o, s, d, 0
-  FROM unnest(%(d_office)s::bigint[], %(d_series)s::text[], %(d_day)s::date[]) AS x(o, s, d)
-  ORDER BY o, s, d
-  ON CONFLICT (office_id, series, day) DO UPDATE SET last = queueing_dailysequence.last
-  RETURNING 1
-), w AS (
-  INSERT INTO {waiting} (office_id, service_id, priority_lane, waiting)
-  SELECT o, s, l, 0
-  FROM unnest(%(w_office)s::bigint[], %(w_service)s::bigint[], %(w_lane)s::bool[]) AS x(o, s, l)
-  WHERE (SELECT count(*) FROM d) >= 0
-  ORDER BY o, s, l
-  ON CONFLICT (office_id, service_id, priority_lane) DO UPDATE SET waiting = {waiting}.waiting
-  RETURNING 1
-)
-INSERT INTO queueing_streamsequence (office_id, stream, last)
-SELECT o, %(stream)s, 0 FROM unnest(%(s_office)s::bigint[]) AS o
-WHERE (SELECT count(*) FROM w) >= 0
-ORDER BY o
-ON CONFLICT (office_id, stream) DO UPDATE SET last = queueing_streamsequence.last
-"""
-
-
-def lock_all_params(batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The rows a batch of issue statements locks, each once, in key order."""
-    days = sorted({(p["office"], p["series"], p["day"]) for p in batch})
-    lanes: set[tuple[int, int, bool]] = set()
-    for p in batch:
-        priority = p["priority"] != p["no_priority"]
-        lanes.add((p["office"], p["service"], priority))
-        if not priority:  # a normal ticket's statement locks the priority lane too
-            lanes.add((p["office"], p["service"], True))
-    counts = sorted(lanes)
-    streams = {p["stream"] for p in batch}
-    if len(streams) != 1:
-        raise ValueError("one live stream per batch")
-    return {
-        "d_office": [d[0] for d in days],
-        "d_series": [d[1] for d in days],
-        "d_day": [d[2] for d in days],
-        "w_office": [c[0] for c in counts],
-        "w_service": [c[1] for c in counts],
-        "w_lane": [c[2] for c in counts],
-        "s_office": sorted({p["office"] for p in batch}),
-        "stream": streams.pop(),
-    }
 
 
 class _Job:

@@ -129,13 +129,110 @@ FROM t, ok
 """
 
 
+# A batch of issues as one statement: each ticket as `_TEMPLATE` issues it, in batch order
+# (numbers, events' stream numbers), with the checks made for each (a ticket refused
+# writes nothing and returns no row). It takes the day rows, then the count rows, each in
+# key order, then the stream rows: the order every other transaction takes them in.
+_BATCH_TEMPLATE = """
+WITH r AS (
+  SELECT * FROM unnest(
+    %(token_hash)s::text[], %(device)s::bigint[], %(actor)s::text[], %(username)s::text[],
+    %(user)s::bigint[], %(office)s::bigint[], %(office_code)s::text[], %(service)s::bigint[],
+    %(service_code)s::text[], %(series)s::text[], %(day)s::date[], %(public_id)s::text[],
+    %(priority)s::text[], %(language)s::text[], %(now)s::timestamptz[],
+    %(seen_before)s::timestamptz[]
+  ) WITH ORDINALITY AS r(token_hash, device, actor, username, user_id, office, office_code,
+    service, service_code, series, day, public_id, priority, language, now, seen_before, i)
+), ok AS (
+  SELECT r.*, c.device_id, c.caller FROM r CROSS JOIN LATERAL (
+    SELECT d.id AS device_id, d.name AS caller FROM {device} d
+    WHERE r.token_hash IS NOT NULL AND d.token_hash = r.token_hash
+      AND d.revoked_at IS NULL AND d.office_id = r.office AND d.kind = %(kiosk)s
+    UNION ALL
+    SELECT r.device, r.actor WHERE r.token_hash IS NULL
+  ) c
+  WHERE EXISTS (
+    SELECT 1 FROM {service} s
+    JOIN {offered} o ON o.{offered_service} = s.id AND o.{offered_office} = r.office
+    JOIN {served} cs ON cs.{served_service} = s.id
+    JOIN {counter} c ON c.id = cs.{served_counter} AND c.office_id = r.office AND c.is_active
+    WHERE s.id = r.service AND s.is_active)
+), seen AS (
+  UPDATE {device} d SET last_seen_at = x.now
+  FROM (SELECT device_id, max(now) AS now, max(seen_before) AS seen_before FROM ok
+        WHERE token_hash IS NOT NULL GROUP BY device_id) x
+  WHERE d.id = x.device_id AND (d.last_seen_at IS NULL OR d.last_seen_at <= x.seen_before)
+), n AS (
+  INSERT INTO queueing_dailysequence (office_id, series, day, last)
+  SELECT office, series, day, count(*) FROM ok GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (office_id, series, day)
+  DO UPDATE SET last = queueing_dailysequence.last + EXCLUDED.last
+  RETURNING office_id, series, day, last
+), numbered AS (
+  SELECT ok.*, n.last - count(*) OVER series + row_number() OVER (series ORDER BY ok.i) AS seq
+  FROM ok JOIN n ON n.office_id = ok.office AND n.series = ok.series AND n.day = ok.day
+  WINDOW series AS (PARTITION BY ok.office, ok.series, ok.day)
+), t AS (
+  INSERT INTO {ticket} ({ticket_columns})
+  SELECT public_id, office, service, series, day, seq,
+    series || CASE WHEN seq < 1000 THEN lpad(seq::text, 3, '0') ELSE seq::text END,
+    priority, language, %(status)s, now, now, '', 0, 0
+  FROM numbered ORDER BY i
+  RETURNING id, public_id, number
+), issued AS (
+  SELECT numbered.*, t.id, t.number FROM numbered JOIN t USING (public_id)
+), e AS (
+  INSERT INTO {event} ({event_columns})
+  SELECT id, %(event_kind)s, now, NULL, user_id, jsonb_build_object('device', device_id)
+  FROM issued ORDER BY i
+), a AS (
+  INSERT INTO {audit} ({audit_columns})
+  SELECT now, %(action)s, user_id, COALESCE(NULLIF(caller, ''), username), office,
+    office_code, %(target_type)s, id::text, NULL,
+    jsonb_build_object('number', number, 'service', service_code, 'priority', priority)
+  FROM issued ORDER BY i
+), w AS (
+  INSERT INTO {waiting} (office_id, service_id, priority_lane, waiting)
+  SELECT DISTINCT office, service, lane, 0
+  FROM issued CROSS JOIN LATERAL (
+    SELECT priority <> %(no_priority)s UNION SELECT true WHERE priority = %(no_priority)s
+  ) lanes(lane)
+  ORDER BY 1, 2, 3
+  ON CONFLICT (office_id, service_id, priority_lane)
+  DO UPDATE SET waiting = {waiting}.waiting
+  RETURNING office_id, service_id, priority_lane, waiting
+), s AS (
+  INSERT INTO queueing_streamsequence (office_id, stream, last)
+  SELECT office, %(stream)s, count(*) FROM issued
+  WHERE (SELECT count(*) FROM w) >= 0
+  GROUP BY office ORDER BY office
+  ON CONFLICT (office_id, stream)
+  DO UPDATE SET last = queueing_streamsequence.last + EXCLUDED.last
+  RETURNING office_id, last
+)
+SELECT issued.i, issued.id, issued.seq, issued.number,
+  s.last - count(*) OVER office + row_number() OVER (office ORDER BY issued.i),
+  (SELECT json_agg(json_build_array(office_id, service_id, priority_lane, waiting)) FROM w),
+  (SELECT json_agg(json_build_array(office_id, service_id, priority_lane, waiting))
+   FROM {waiting} WHERE office_id IN (SELECT office FROM issued) AND waiting > 0)
+FROM issued JOIN s ON s.office_id = issued.office
+WINDOW office AS (PARTITION BY issued.office)
+ORDER BY issued.i
+"""
+
+
 @functools.cache
 def _sql() -> str:
     """The statement, with table and column names read from the models (so a through
     table or a renamed column cannot leave it behind)."""
+    # Table and column names come from the models; every value is a parameter.
+    return _TEMPLATE.format(**_names())
+
+
+def _names() -> dict[str, str]:
     offered = Service._meta.get_field("offices")
     served = Counter._meta.get_field("services")
-    names = {
+    return {
         "device": Device._meta.db_table,
         "service": Service._meta.db_table,
         "counter": Counter._meta.db_table,
@@ -153,8 +250,6 @@ def _sql() -> str:
         "event_columns": ", ".join(EVENT_COLUMNS),
         "audit_columns": ", ".join(AUDIT_COLUMNS),
     }
-    # Table and column names come from the models; every value is a parameter.
-    return _TEMPLATE.format(**names)
 
 
 def issue(
@@ -253,32 +348,79 @@ def _run_one(params: dict[str, Any]) -> tuple[Any, ...] | None:
 
 
 def _run_batch(batch: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
-    """Each statement's row, or None: one transaction, one round trip (issue_batch).
+    """Each ticket's row, as its statement alone would have returned it, or None: the
+    batch is one statement (`_BATCH_TEMPLATE`), so one transaction and one round trip.
     Raises BatchFailed if a batch of several fails."""
     if len(batch) == 1:
         return [_run_one(batch[0])]
-    import psycopg
-
     try:
-        connection.ensure_connection()
-        pg = connection.connection
-        with connection.wrap_database_errors:
-            locking, issuing = psycopg.Cursor(pg), psycopg.Cursor(pg)
-            with pg.pipeline(), pg.transaction():
-                locking.execute(_lock_all_sql(), issue_batch.lock_all_params(batch))
-                issuing.executemany(_sql(), batch, returning=True)
-            rows = [issuing.fetchone()]
-            while issuing.nextset():
-                rows.append(issuing.fetchone())
+        # Outside a transaction (see _run): the statement commits on its own.
+        with prepared_cursor() as cursor:
+            cursor.execute(_batch_sql(), batch_params(batch))
+            rows = cursor.fetchall()
     except DatabaseError as exc:
         log.warning("a batch of %d ticket issues failed, each goes alone: %s", len(batch), exc)
         raise issue_batch.BatchFailed from exc
-    return rows
+    return each_ticket_row(batch, rows)
+
+
+# What differs between the tickets of a batch; every other parameter is the same for all.
+BATCHED = (
+    "token_hash device actor username user office office_code service service_code series "
+    "day public_id priority language now seen_before"
+).split()
+
+
+def batch_params(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    """The batch statement's parameters: an array for each of BATCHED, in batch order."""
+    params = {key: value for key, value in batch[0].items() if key not in BATCHED}
+    for each in batch[1:]:
+        for key, value in params.items():
+            if each[key] != value:
+                raise ValueError(f"{key} differs within a batch")
+    for key in BATCHED:
+        params[key] = [each[key] for each in batch]
+    return params
+
+
+def each_ticket_row(
+    batch: list[dict[str, Any]], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...] | None]:
+    """The batch statement's rows turned into each ticket's row as `_TEMPLATE` returns it.
+
+    The statement returns, with every issued ticket, the count rows it locked as they
+    stood before the batch and the waiting counts of the batch's offices as it began;
+    each ticket's counts are those plus the tickets issued before it in the batch, which
+    is what its statement would have read after theirs."""
+    result: list[tuple[Any, ...] | None] = [None] * len(batch)
+    if not rows:
+        return result
+    locked = {(o, s, lane): n for o, s, lane, n in rows[0][5]}
+    begun: dict[int, dict[tuple[int, bool], int]] = {}
+    for o, s, lane, n in rows[0][6] or []:
+        begun.setdefault(o, {})[(s, lane)] = n
+    earlier: dict[int, dict[tuple[int, bool], int]] = {}
+    for i, pk, seq, number, event_seq, _locked, _begun in rows:
+        params = batch[i - 1]
+        office, service = params["office"], params["service"]
+        lane = params["priority"] != params["no_priority"]
+        before = earlier.setdefault(office, {})
+        own = locked[(office, service, lane)] + before.get((service, lane), 0)
+        priority_lane = (
+            None if lane else locked[(office, service, True)] + before.get((service, True), 0)
+        )
+        counts = dict(begun.get(office, {}))
+        for key, n in before.items():
+            counts[key] = counts.get(key, 0) + n
+        ahead = [[s, lane_, n] for (s, lane_), n in counts.items() if n > 0] or None
+        result[i - 1] = (pk, seq, number, event_seq, own, priority_lane, ahead)
+        before[(service, lane)] = before.get((service, lane), 0) + 1
+    return result
 
 
 @functools.cache
-def _lock_all_sql() -> str:
-    return issue_batch.LOCK_ALL.format(waiting=WaitingCount._meta.db_table)
+def _batch_sql() -> str:
+    return _BATCH_TEMPLATE.format(**_names())
 
 
 _batcher = issue_batch.Batcher(_run_batch)
