@@ -218,30 +218,34 @@ def test_each_ticket_of_a_batch_counts_and_numbers_its_events_as_if_issued_alone
 ):
     # The batch is one statement: each slip's queue (every service's waiting counts, the
     # estimate's input) and each live event's number must still be what the ticket's own
-    # statement would have given, after the batch's earlier tickets.
+    # statement would have given, after the batch's earlier tickets. A server serves
+    # several offices, so a batch may hold two offices' tickets: each office's numbers,
+    # counts and stream are its own.
     held, batcher = held_batcher
     tree = build_office_tree()
+    pj, jb = tree.pj, tree.jb
     bkk, oku, info = (tree.services[code] for code in ("BKK", "OKU", "INFO"))
     with transaction.atomic():  # already waiting (inside a transaction: not batched)
         for service, priority in [(info, "none"), (info, "elderly"), (oku, "none")]:
-            services.issue_ticket(tree.pj, service, priority=priority)
+            services.issue_ticket(pj, service, priority=priority)
     sent = {}
     monkeypatch.setattr(
         events,
         "send_on_commit",
         lambda office, event: sent.setdefault(event["ticket"]["id"], event),
     )
-    orders = [(bkk, "none"), (info, "none"), (bkk, "oku"), (oku, "none"), (info, "pregnant")]
-    orders += [(bkk, "none"), (info, "none")]
+    orders = [(pj, bkk, "none"), (jb, bkk, "none"), (pj, info, "none"), (pj, bkk, "oku")]
+    orders += [(jb, info, "elderly"), (pj, oku, "none"), (pj, info, "pregnant")]
+    orders += [(jb, bkk, "none"), (pj, bkk, "none"), (pj, info, "none")]
 
     @in_thread
     def take(order):
-        service, priority = order
-        ticket = services.issue_ticket(tree.pj, service, priority=priority)
+        office, service, priority = order
+        ticket = services.issue_ticket(office, service, priority=priority)
         return ticket.public_id, issue_statement.ahead_at_issue(ticket)
 
     with ThreadPoolExecutor(max_workers=len(orders) + 1) as pool:
-        blocker = pool.submit(take, (oku, "oku"))
+        blocker = pool.submit(take, (pj, oku, "oku"))
         _wait_until(lambda: len(held.batches) == 1)
         slips = [pool.submit(take, order) for order in orders]
         _wait_until(lambda: len(batcher._waiting) == len(orders))
@@ -249,18 +253,24 @@ def test_each_ticket_of_a_batch_counts_and_numbers_its_events_as_if_issued_alone
         counted_at_issue = dict([blocker.result(10), *(f.result(10) for f in slips)])
     assert [len(batch) for batch in held.batches] == [1, len(orders)]
 
-    tickets = list(Ticket.objects.filter(office=tree.pj).order_by("pk"))
-    for ticket in tickets[3:]:  # the blocker, then the batch, in the order it issued them
-        expected: dict[tuple[int, bool], int] = {}
-        for earlier in tickets:
-            if earlier.pk < ticket.pk:
-                lane = (earlier.service_id, earlier.priority != "none")
-                expected[lane] = expected.get(lane, 0) + 1
-        got = {lane: n for lane, n in counted_at_issue[ticket.public_id].items() if n}
-        assert got == expected, ticket.number
-    # The live events' numbers follow the tickets, with no gap.
-    seqs = [sent[t.public_id]["seq"] for t in tickets[3:]]
-    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    for office, already in ((pj, 3), (jb, 0)):
+        tickets = list(Ticket.objects.filter(office=office).order_by("pk"))
+        for ticket in tickets[already:]:  # in the order the batch issued them
+            expected: dict[tuple[int, bool], int] = {}
+            for earlier in tickets:
+                if earlier.pk < ticket.pk:
+                    lane = (earlier.service_id, earlier.priority != "none")
+                    expected[lane] = expected.get(lane, 0) + 1
+            got = {lane: n for lane, n in counted_at_issue[ticket.public_id].items() if n}
+            assert got == expected, (office.code, ticket.number)
+        # The office's live events' numbers follow its tickets, with no gap.
+        seqs = [sent[t.public_id]["seq"] for t in tickets[already:]]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), office.code
+    assert sorted(Ticket.objects.filter(office=jb).values_list("number", flat=True)) == [
+        "A001",
+        "A002",
+        "C001",
+    ]
 
 
 @pytest.mark.usefixtures("_postgres_only")
