@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weserve.settings")
@@ -22,3 +23,10 @@ application = AttachLoopMiddleware(
         }
     )
 )
+
+# What start-up made (Django, the apps, the URL conf: several hundred thousand objects)
+# lives as long as the server process. Kept out of the collector's reach, it is no longer
+# walked by every full collection, which under load came every two or three seconds and
+# stopped the whole worker for 0.16 s on average, up to 0.33 s (docs/performance.md).
+gc.collect()
+gc.freeze()

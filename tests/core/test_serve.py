@@ -373,6 +373,21 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def test_a_server_process_keeps_what_start_up_made_out_of_full_collections(installed):
+    # Under load, the collector's full collections walked everything Django's start-up
+    # made, every two or three seconds, and the worker served nobody meanwhile (0.16 s on
+    # average, up to 0.33 s: docs/performance.md). A worker loading the app freezes it.
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import gc, weserve.asgi; print(gc.get_freeze_count())"],
+        env=installed,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) > 50_000
+
+
 def test_serve_refuses_a_port_that_is_not_a_port(installed):
     result = run_weserve(["serve", "--port", "70000"], installed)
 
