@@ -134,6 +134,16 @@ def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
     _loop = loop
 
 
+def in_server_loop() -> bool:
+    """Whether the caller runs in the attached server loop (not a thread, nor a loop of
+    its own such as the test client's)."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return running is _loop
+
+
 def detach_loop() -> None:
     global _loop
     _loop = None

@@ -33,8 +33,9 @@ as before. A batch of one is the statement alone, and fails as it would.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 # Switched off only to measure what it saves (bench/prototypes/ab_cpu.py).
@@ -100,6 +101,57 @@ class Batcher:
             for job in batch:
                 job.finished = True
                 job.done.set()
+
+
+class LoopBatcher:
+    """Batcher's counterpart in an event loop (the ticket issues of kiosks, sent from the
+    server's loop without a request thread): the same turns, with futures for threads.
+
+    The first job starts a batch at the loop's next turn, so the jobs that reach the loop
+    in the same turn go with it; those arriving while a batch is at the database go in the
+    next, all together. One batch at a time per loop. A job whose caller was cancelled
+    (the client went away) is still sent with its batch: what was asked is done, as a
+    request thread would finish it.
+    """
+
+    def __init__(
+        self, execute_batch: Callable[[list[dict[str, Any]]], Awaitable[list[Row]]]
+    ) -> None:
+        self._execute_batch = execute_batch
+        self._waiting: list[tuple[dict[str, Any], asyncio.Future[Row]]] = []
+        self._sending: asyncio.Task[None] | None = None
+
+    async def run(self, params: dict[str, Any]) -> Row:
+        """This job's row; raises what its batch raised."""
+        future: asyncio.Future[Row] = asyncio.get_running_loop().create_future()
+        self._waiting.append((params, future))
+        if self._sending is None:
+            self._sending = asyncio.ensure_future(self._send())
+        return await future
+
+    async def _send(self) -> None:
+        batch: list[tuple[dict[str, Any], asyncio.Future[Row]]] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    rows = await self._execute_batch([params for params, _ in batch])
+                    if len(rows) != len(batch):
+                        raise RuntimeError(f"{len(rows)} results for {len(batch)} statements")
+                except Exception as exc:  # every caller of the batch hears of it
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), row in zip(batch, rows, strict=True):
+                    if not future.done():
+                        future.set_result(row)
+        finally:
+            self._sending = None
+            # Cancelled itself (the loop is stopping): nobody may wait for ever.
+            for _, future in batch + self._waiting:
+                if not future.done():
+                    future.cancel()
 
 
 class BatchFailed(Exception):

@@ -33,7 +33,7 @@ import functools
 import logging
 from typing import Any
 
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection
 
 from weserve.core.db import prepared_cursor
 from weserve.core.models import AuditLog
@@ -266,8 +266,64 @@ def issue(
     kiosk_token: str | None = None,
 ) -> tuple[Ticket, int] | None:
     """The new ticket and the number of its `issued` event; None if nothing was written."""
+    params = statement_params(
+        office,
+        service,
+        priority=priority,
+        language=language,
+        now=now,
+        day=day,
+        public_id=public_id,
+        device=device,
+        user=user,
+        kiosk_token=kiosk_token,
+    )
+    return issued_ticket(office, service, params, _run(params))
+
+
+async def issue_in_loop(
+    office: Office,
+    service: Service,
+    *,
+    priority: str,
+    language: str,
+    now: dt.datetime,
+    day: dt.date,
+    public_id: str,
+    kiosk_token: str,
+) -> tuple[Ticket, int] | None:
+    """`issue` for a kiosk's token, from the server's event loop: the statement goes with
+    whatever else the loop has waiting to be sent, on the process's own connection
+    (`_in_loop`). None if nothing was written; raises issue_batch.BatchFailed if its
+    batch failed (nothing of it was written either)."""
+    params = statement_params(
+        office,
+        service,
+        priority=priority,
+        language=language,
+        now=now,
+        day=day,
+        public_id=public_id,
+        kiosk_token=kiosk_token,
+    )
+    return issued_ticket(office, service, params, await _loop_batcher.run(params))
+
+
+def statement_params(
+    office: Office,
+    service: Service,
+    *,
+    priority: str,
+    language: str,
+    now: dt.datetime,
+    day: dt.date,
+    public_id: str,
+    device: Any = None,
+    user: Any = None,
+    kiosk_token: str | None = None,
+) -> dict[str, Any]:
     real_user = user if getattr(user, "is_authenticated", False) else None
-    params = {
+    return {
         "token_hash": hash_token(kiosk_token) if kiosk_token is not None else None,
         "device": getattr(device, "pk", None),
         "actor": getattr(device, "name", "") or "",
@@ -292,24 +348,30 @@ def issue(
         "stream": events.QUEUE,
         "no_priority": Priority.NONE,
     }
-    row = _run(params)
+
+
+def issued_ticket(
+    office: Office, service: Service, params: dict[str, Any], row: tuple[Any, ...] | None
+) -> tuple[Ticket, int] | None:
+    """The ticket the statement's row describes, and the number of its `issued` event."""
     if row is None:
         return None
     pk, seq, number, event_seq, own_lane, priority_lane, ahead = row
+    priority = params["priority"]
     ticket = Ticket.new_waiting(
         office,
         service,
-        public_id=public_id,
-        day=day,
+        public_id=params["public_id"],
+        day=params["day"],
         seq=seq,
         number=number,
         priority=priority,
-        language=language,
-        at=now,
+        language=params["language"],
+        at=params["now"],
     )
     ticket.pk = pk
     ticket._state.adding = False
-    ticket._state.db = connection.alias
+    ticket._state.db = DEFAULT_DB_ALIAS
     # People ahead, read in the same statement from the office's waiting counts
     # (estimate.position_and_estimate takes them instead of counting again). Other
     # services' queues as the statement began; the ticket's own service as its count rows
@@ -424,6 +486,69 @@ def _batch_sql() -> str:
 
 
 _batcher = issue_batch.Batcher(_run_batch)
+
+
+class _LoopConnection:
+    """The server process's own connection for ticket issues sent from its event loop:
+    psycopg's async connection, with the settings of Django's (database, role, options,
+    prepared statements), opened on first use, in autocommit mode (each statement is its
+    own transaction), and opened again after a failure. Only the loop's batches use it,
+    one at a time."""
+
+    def __init__(self) -> None:
+        self._connection: Any = None
+        self._loop: Any = None
+
+    async def get(self) -> Any:
+        import asyncio
+
+        import psycopg
+
+        loop = asyncio.get_running_loop()
+        if self._connection is None or self._connection.closed or self._loop is not loop:
+            params = {
+                key: value
+                for key, value in connection.get_connection_params().items()
+                if key not in ("cursor_factory", "context", "pool")
+            }
+            # As Django's connections: UTC, whatever the server's default.
+            params["options"] = " ".join(filter(None, [params.get("options"), "-c TimeZone=UTC"]))
+            self._connection = await psycopg.AsyncConnection.connect(autocommit=True, **params)
+            self._loop = loop
+        return self._connection
+
+    async def discard(self) -> None:
+        held, self._connection = self._connection, None
+        if held is not None:
+            try:
+                await held.close()
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                log.debug("closing a failed connection failed", exc_info=True)
+
+
+_in_loop = _LoopConnection()
+
+
+async def _run_batch_in_loop(batch: list[dict[str, Any]]) -> list[tuple[Any, ...] | None]:
+    """`_run_batch` on the event loop's connection: each ticket's row, or None. Raises
+    BatchFailed on any database error, whatever the batch's size: nothing of it was
+    written, and its tickets go again by the ordinary path (services.issue_ticket)."""
+    import psycopg
+
+    try:
+        held = await _in_loop.get()
+        if len(batch) == 1:
+            cursor = await held.execute(_sql(), batch[0], prepare=True)
+            return [await cursor.fetchone()]
+        cursor = await held.execute(_batch_sql(), batch_params(batch), prepare=True)
+        return each_ticket_row(batch, await cursor.fetchall())
+    except psycopg.Error as exc:
+        log.warning("%d ticket issues from the loop failed, each goes again: %s", len(batch), exc)
+        await _in_loop.discard()
+        raise issue_batch.BatchFailed from exc
+
+
+_loop_batcher = issue_batch.LoopBatcher(_run_batch_in_loop)
 
 
 def ahead_at_issue(ticket: Ticket) -> dict[tuple[int, bool], int] | None:

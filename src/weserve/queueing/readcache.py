@@ -53,6 +53,16 @@ def remember(key: Hashable, load: Callable[[], T]) -> T:
     return value
 
 
+def peek(key: Hashable) -> object | None:
+    """What `remember` would return for `key` now without loading, or None (nothing is
+    loaded): for code that must not touch the database (the server's event loop)."""
+    with _lock:
+        hit = _entries.get(key)
+    if hit is None or time.monotonic() - hit[0] >= cache_seconds():
+        return None
+    return hit[1]
+
+
 def clear() -> None:
     with _lock:
         _entries.clear()

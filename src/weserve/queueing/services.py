@@ -10,7 +10,8 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.organisation.models import Counter, CounterService, Office, Service
-from weserve.queueing import events, issue_statement
+from weserve.queueing import events, issue_batch, issue_statement
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
     PRIORITIES,
@@ -170,8 +171,7 @@ def issue_ticket(
         )
         if issued is not None:
             ticket, seq = issued
-            event = {"seq": seq, "type": "issued", "ticket": _ticket_payload(ticket)}
-            events.send_on_commit(office.pk, event)
+            events.send_on_commit(office.pk, _issued_event(ticket, seq))
             return ticket
         # Nothing was written: the ordinary path below asks again and says why (or
         # issues, if what failed has changed meanwhile).
@@ -182,6 +182,56 @@ def issue_ticket(
     return _issue_in_transaction(
         office, service, priority=priority, language=language, device=device, user=user
     )
+
+
+async def issue_ticket_in_loop(
+    office: Office, service: Service, *, priority: str, language: str, kiosk_token: str
+) -> Ticket | None:
+    """`issue_ticket` for a kiosk's unresolved token, from the server's event loop (the
+    API's hot path; `can_issue_in_loop`): the statement goes with whatever else the loop
+    has to send, on the process's own connection, with no request thread. The office
+    comes with its opening hours and holidays (as the read cache holds it): the loop
+    reads no database but its own statement's. None when
+    nothing was written (the office closed, the token not a live kiosk of the office, a
+    check of the statement failed, its batch failed): `issue_ticket` then asks again, in
+    a thread, and issues or says why."""
+    if priority not in PRIORITIES or language not in ("ms", "en"):
+        return None
+    now = clock.now()
+    if not office.is_active or not office.is_open(now):
+        return None
+    try:
+        issued = await issue_statement.issue_in_loop(
+            office,
+            service,
+            priority=priority,
+            language=language,
+            now=now,
+            day=clock.business_day(now),
+            public_id=new_public_id(),
+            kiosk_token=kiosk_token,
+        )
+    except issue_batch.BatchFailed:
+        return None
+    if issued is None:
+        return None
+    ticket, seq = issued
+    events.send(office.pk, _issued_event(ticket, seq))  # committed: autocommit
+    return ticket
+
+
+def can_issue_in_loop() -> bool:
+    """Whether this code runs in a server process's event loop on PostgreSQL, where
+    `issue_ticket_in_loop` may issue (elsewhere, the test client's loops and SQLite
+    among them, tickets are issued in a thread, by `issue_ticket`)."""
+    engine = settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"]
+    # The engine from settings: `connection.vendor` would make a connection object for
+    # the request's context, which this path never uses.
+    return issue_batch.ENABLED and engine.endswith("postgresql") and events.in_server_loop()
+
+
+def _issued_event(ticket: Ticket, seq: int) -> dict[str, Any]:
+    return {"seq": seq, "type": "issued", "ticket": _ticket_payload(ticket)}
 
 
 @transaction.atomic
