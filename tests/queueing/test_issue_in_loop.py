@@ -154,7 +154,12 @@ def test_tickets_from_the_loop_and_from_threads_at_once_are_numbered_gapless():
             issued = await asyncio.gather(
                 *(
                     services.issue_ticket_in_loop(
-                        pj, bkk, priority="none", language="ms", kiosk_token=token
+                        pj,
+                        bkk,
+                        priority="none",
+                        language="ms",
+                        kiosk_token=token,
+                        public_id=services.new_public_id(),
                     )
                     for _ in range(150)
                 ),
@@ -189,7 +194,12 @@ def test_a_lost_loop_connection_issues_nothing_and_the_next_ticket_connects_agai
 
     def issue():
         return services.issue_ticket_in_loop(
-            pj, bkk, priority="none", language="ms", kiosk_token=token
+            pj,
+            bkk,
+            priority="none",
+            language="ms",
+            kiosk_token=token,
+            public_id=services.new_public_id(),
         )
 
     @sync_to_async
@@ -266,3 +276,17 @@ def test_a_kiosk_ticket_over_the_api_from_the_loop_answers_and_announces_as_from
     assert [e["ticket"]["number"] for e in announced] == ["A001", "A002"]
     assert announced[1]["seq"] == announced[0]["seq"] + 1
     assert Ticket.objects.get(number="A002").events.get(kind="issued").at is not None
+
+
+def test_an_issue_sent_again_with_its_first_attempts_id_answers_with_that_ticket(tree, clock):
+    # The loop's batch may be written while its connection is lost with the answer; the
+    # API then sends the issue again, through a thread, with the same public id.
+    bkk = tree.services["BKK"]
+    tried = services.new_public_id()
+    first = services.issue_ticket(tree.pj, bkk, public_id=tried)
+    again = services.issue_ticket(tree.pj, bkk, public_id=tried)
+    assert (again.pk, again.number, again.public_id) == (first.pk, "A001", tried)
+    assert Ticket.objects.count() == 1
+    assert TicketEvent.objects.filter(kind="issued").count() == 1
+    # Nothing of the second attempt was kept: the next ticket's number follows on.
+    assert services.issue_ticket(tree.pj, bkk).number == "A002"

@@ -156,7 +156,13 @@ def test_statement_and_transaction_write_the_same_rows(tree, clock, kiosk):
     bkk = tree.services["BKK"]
     fast = services.issue_ticket(tree.pj, bkk, priority="oku", language="en", device=device)
     slow = services._issue_in_transaction(
-        tree.pj, bkk, priority="oku", language="en", device=device, user=None
+        tree.pj,
+        bkk,
+        priority="oku",
+        language="en",
+        device=device,
+        user=None,
+        public_id=services.new_public_id(),
     )
     skip = {"public_id", "seq", "number"}
     assert _row(Ticket.objects.get(pk=fast.pk), skip) == _row(Ticket.objects.get(pk=slow.pk), skip)

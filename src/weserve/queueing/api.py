@@ -191,14 +191,19 @@ def _counter(request: HttpRequest, counter_id: int) -> Counter:
 )
 async def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> Any:
     """Issue a ticket (kiosk devices and staff of the office)."""
+    public_id = services.new_public_id()
     if services.can_issue_in_loop():
-        answer = await _issue_in_loop(request, office_code, payload)
+        answer = await _issue_in_loop(request, office_code, payload, public_id)
         if answer is not None:
             return answer
-    return await sync_to_async(_issue_ticket)(request, office_code, payload)
+    # With the same id: should the loop's statement have been written after all (its
+    # connection lost with the answer), that ticket is the answer, not a second one.
+    return await sync_to_async(_issue_ticket)(request, office_code, payload, public_id)
 
 
-async def _issue_in_loop(request: HttpRequest, office_code: str, payload: TicketIn) -> Any:
+async def _issue_in_loop(
+    request: HttpRequest, office_code: str, payload: TicketIn, public_id: str
+) -> Any:
     """The hot path, in the server's event loop with no request thread: a kiosk's bearer
     token, with the office, the service and the office's estimate inputs in the read
     cache (taken once, here: the loop never reads the database, and a few milliseconds
@@ -224,6 +229,7 @@ async def _issue_in_loop(request: HttpRequest, office_code: str, payload: Ticket
             priority=payload.priority,
             language=payload.language,
             kiosk_token=caller.unresolved_token,
+            public_id=public_id,
         )
     )
     if ticket is None:
@@ -231,7 +237,9 @@ async def _issue_in_loop(request: HttpRequest, office_code: str, payload: Ticket
     return _issued_response(request, ticket, snapshot)
 
 
-def _issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> HttpResponse:
+def _issue_ticket(
+    request: HttpRequest, office_code: str, payload: TicketIn, public_id: str | None = None
+) -> HttpResponse:
     """The ticket issue in a request thread: the ordinary path, and the hot path of
     a kiosk where the event loop cannot take it (SQLite, the test client)."""
     office = _remembered_office(office_code)
@@ -241,7 +249,9 @@ def _issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> 
         # A kiosk's bearer token is confirmed by the statement that issues the ticket
         # (services.issue_ticket), not looked up beforehand.
         try:
-            ticket = _issue(office, service, payload, kiosk_token=caller.unresolved_token)
+            ticket = _issue(
+                office, service, payload, kiosk_token=caller.unresolved_token, public_id=public_id
+            )
         except (services.KioskNotConfirmed, DomainError):
             pass  # The ordinary path below finds out who is calling and says what is wrong.
         else:
@@ -255,7 +265,9 @@ def _issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> 
         require_staff(caller)
     if service is None:
         raise Http404
-    ticket = _issue(office, service, payload, device=caller.device, user=caller.user)
+    ticket = _issue(
+        office, service, payload, device=caller.device, user=caller.user, public_id=public_id
+    )
     return _issued_response(request, ticket)
 
 

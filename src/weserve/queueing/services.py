@@ -6,6 +6,7 @@ in tests/queueing/test_routing_properties.py drive this code against the databas
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
 from typing import Any
@@ -142,6 +143,7 @@ def issue_ticket(
     device: Any = None,
     user: Any = None,
     kiosk_token: str | None = None,
+    public_id: str | None = None,
 ) -> Ticket:
     """A new waiting ticket with the next number of its series for today.
 
@@ -149,6 +151,9 @@ def issue_ticket(
     ticket is issued only if it belongs to a live kiosk of `office`, which then counts as
     the issuing device; otherwise KioskNotConfirmed is raised and nothing is written.
     On PostgreSQL the checks and all the writes are one statement (issue_statement.py).
+    `public_id` is the id an earlier attempt at this very issue gave its ticket (the
+    API's event loop, whose answer may have been lost with its connection): if that
+    ticket exists, it is the answer, and no second one is issued.
     """
     if priority not in PRIORITIES:
         raise DomainError("invalid_priority", _("Unknown priority."), status=422)
@@ -156,6 +161,48 @@ def issue_ticket(
     now = clock.now()
     if not office.is_active or not office.is_open(now):
         raise DomainError("office_closed", _("The office is closed now. No ticket was issued."))
+    again = public_id is not None
+    public_id = public_id or new_public_id()
+    # Inside a caller's transaction, a savepoint: the look-up below must still be able to
+    # read. Outside one (every request), the statement is its own transaction.
+    inside = connection.in_atomic_block
+    try:
+        with transaction.atomic() if inside else contextlib.nullcontext():
+            return _issue_ticket(
+                office,
+                service,
+                priority=priority,
+                language=language,
+                now=now,
+                public_id=public_id,
+                device=device,
+                user=user,
+                kiosk_token=kiosk_token,
+            )
+    except IntegrityError:
+        if not again:  # a new id clashed: refused, as any broken constraint
+            raise
+        issued = Ticket.objects.select_related("office", "service").filter(
+            public_id=public_id, office=office, service=service
+        )
+        already = issued.first()
+        if already is None:
+            raise
+        return already
+
+
+def _issue_ticket(
+    office: Office,
+    service: Service,
+    *,
+    priority: str,
+    language: str,
+    now: dt.datetime,
+    public_id: str,
+    device: Any,
+    user: Any,
+    kiosk_token: str | None,
+) -> Ticket:
     if connection.vendor == "postgresql":
         issued = issue_statement.issue(
             office,
@@ -164,7 +211,7 @@ def issue_ticket(
             language=language,
             now=now,
             day=clock.business_day(now),
-            public_id=new_public_id(),
+            public_id=public_id,
             device=device,
             user=user,
             kiosk_token=kiosk_token,
@@ -180,12 +227,24 @@ def issue_ticket(
         if device is None:
             raise KioskNotConfirmed
     return _issue_in_transaction(
-        office, service, priority=priority, language=language, device=device, user=user
+        office,
+        service,
+        priority=priority,
+        language=language,
+        device=device,
+        user=user,
+        public_id=public_id,
     )
 
 
 async def issue_ticket_in_loop(
-    office: Office, service: Service, *, priority: str, language: str, kiosk_token: str
+    office: Office,
+    service: Service,
+    *,
+    priority: str,
+    language: str,
+    kiosk_token: str,
+    public_id: str,
 ) -> Ticket | None:
     """`issue_ticket` for a kiosk's unresolved token, from the server's event loop (the
     API's hot path; `can_issue_in_loop`): the statement goes with whatever else the loop
@@ -194,7 +253,7 @@ async def issue_ticket_in_loop(
     reads no database but its own statement's. None when
     nothing was written (the office closed, the token not a live kiosk of the office, a
     check of the statement failed, its batch failed): `issue_ticket` then asks again, in
-    a thread, and issues or says why."""
+    a thread, with the same `public_id`, and issues or says why."""
     if priority not in PRIORITIES or language not in ("ms", "en"):
         return None
     now = clock.now()
@@ -208,7 +267,7 @@ async def issue_ticket_in_loop(
             language=language,
             now=now,
             day=clock.business_day(now),
-            public_id=new_public_id(),
+            public_id=public_id,
             kiosk_token=kiosk_token,
         )
     except issue_batch.BatchFailed:
@@ -236,7 +295,14 @@ def _issued_event(ticket: Ticket, seq: int) -> dict[str, Any]:
 
 @transaction.atomic
 def _issue_in_transaction(
-    office: Office, service: Service, *, priority: str, language: str, device: Any, user: Any
+    office: Office,
+    service: Service,
+    *,
+    priority: str,
+    language: str,
+    device: Any,
+    user: Any,
+    public_id: str,
 ) -> Ticket:
     now = clock.now()
     check_can_issue(office, service, at=now)
@@ -245,7 +311,7 @@ def _issue_in_transaction(
     ticket = Ticket.new_waiting(
         office,
         service,
-        public_id=new_public_id(),
+        public_id=public_id,
         day=day,
         seq=seq,
         number=format_number(service.prefix, seq),
