@@ -350,6 +350,9 @@ def kiosk_issue(request: HttpRequest, office_code: str) -> HttpResponse:
                 language=language,
                 device=page.caller.device,
                 user=page.caller.user,
+                # Named here, so that a batch sent again after its answer was lost
+                # answers with the ticket it issued (services.issue_ticket).
+                public_id=services.new_public_id(),
             )
         except DomainError as exc:
             if exc.code == "office_closed":
