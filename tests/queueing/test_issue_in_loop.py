@@ -108,10 +108,25 @@ def _postgres_only():
         pytest.skip("the event loop issues tickets on PostgreSQL only (set DATABASE_URL)")
 
 
-def _as_the_api_reads_it(office):
-    """The office with its opening hours and holidays, as the read cache holds it (the
-    loop asks whether it is open without the database)."""
-    return queue_api._remembered_office(office.code)
+def _kiosk_issuing(tree):
+    """A kiosk of PKMD-PJ, and a function that issues its next BKK ticket from the loop as
+    the API does: the office with its opening hours and holidays, as the read cache holds
+    it (the loop asks whether it is open without the database), and a new public id."""
+    bkk = tree.services["BKK"]
+    pj = queue_api._remembered_office(tree.pj.code)
+    _device, token = create_device(tree.pj, "kiosk", "Kiosk 1")
+
+    def issue():
+        return services.issue_ticket_in_loop(
+            pj,
+            bkk,
+            priority="none",
+            language="ms",
+            kiosk_token=token,
+            public_id=services.new_public_id(),
+        )
+
+    return issue
 
 
 def in_server_loop(scenario):
@@ -137,8 +152,7 @@ def in_server_loop(scenario):
 def test_tickets_from_the_loop_and_from_threads_at_once_are_numbered_gapless():
     tree = build_office_tree()
     bkk = tree.services["BKK"]
-    pj = _as_the_api_reads_it(tree.pj)
-    _device, token = create_device(tree.pj, "kiosk", "Kiosk 1")
+    issue = _kiosk_issuing(tree)
     barrier = threading.Barrier(5)
 
     @in_thread
@@ -151,20 +165,7 @@ def test_tickets_from_the_loop_and_from_threads_at_once_are_numbered_gapless():
         with ThreadPoolExecutor(max_workers=4) as pool:
             threaded = [loop.run_in_executor(pool, take, i) for i in range(4)]
             await sync_to_async(barrier.wait, thread_sensitive=False)()
-            issued = await asyncio.gather(
-                *(
-                    services.issue_ticket_in_loop(
-                        pj,
-                        bkk,
-                        priority="none",
-                        language="ms",
-                        kiosk_token=token,
-                        public_id=services.new_public_id(),
-                    )
-                    for _ in range(150)
-                ),
-                *threaded,
-            )
+            issued = await asyncio.gather(*(issue() for _ in range(150)), *threaded)
         return issued[:150], issued[150:]
 
     from_loop, from_threads = in_server_loop(scenario)
@@ -187,20 +188,7 @@ def test_tickets_from_the_loop_and_from_threads_at_once_are_numbered_gapless():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_lost_loop_connection_issues_nothing_and_the_next_ticket_connects_again():
-    tree = build_office_tree()
-    bkk = tree.services["BKK"]
-    pj = _as_the_api_reads_it(tree.pj)
-    _device, token = create_device(tree.pj, "kiosk", "Kiosk 1")
-
-    def issue():
-        return services.issue_ticket_in_loop(
-            pj,
-            bkk,
-            priority="none",
-            language="ms",
-            kiosk_token=token,
-            public_id=services.new_public_id(),
-        )
+    issue = _kiosk_issuing(build_office_tree())
 
     @sync_to_async
     def terminate(pid: int) -> None:

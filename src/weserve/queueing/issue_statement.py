@@ -28,6 +28,7 @@ does not write).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -252,60 +253,21 @@ def _names() -> dict[str, str]:
     }
 
 
-def issue(
-    office: Office,
-    service: Service,
-    *,
-    priority: str,
-    language: str,
-    now: dt.datetime,
-    day: dt.date,
-    public_id: str,
-    device: Any = None,
-    user: Any = None,
-    kiosk_token: str | None = None,
-) -> tuple[Ticket, int] | None:
-    """The new ticket and the number of its `issued` event; None if nothing was written."""
-    params = statement_params(
-        office,
-        service,
-        priority=priority,
-        language=language,
-        now=now,
-        day=day,
-        public_id=public_id,
-        device=device,
-        user=user,
-        kiosk_token=kiosk_token,
-    )
+def issue(office: Office, service: Service, **fields: Any) -> tuple[Ticket, int] | None:
+    """The new ticket and the number of its `issued` event; None if nothing was written.
+    `fields` are `statement_params`'s."""
+    params = statement_params(office, service, **fields)
     return issued_ticket(office, service, params, _run(params))
 
 
 async def issue_in_loop(
-    office: Office,
-    service: Service,
-    *,
-    priority: str,
-    language: str,
-    now: dt.datetime,
-    day: dt.date,
-    public_id: str,
-    kiosk_token: str,
+    office: Office, service: Service, **fields: Any
 ) -> tuple[Ticket, int] | None:
     """`issue` for a kiosk's token, from the server's event loop: the statement goes with
     whatever else the loop has waiting to be sent, on the process's own connection
     (`_in_loop`). None if nothing was written; raises issue_batch.BatchFailed if its
     batch failed (nothing of it was written either)."""
-    params = statement_params(
-        office,
-        service,
-        priority=priority,
-        language=language,
-        now=now,
-        day=day,
-        public_id=public_id,
-        kiosk_token=kiosk_token,
-    )
+    params = statement_params(office, service, **fields)
     return issued_ticket(office, service, params, await _loop_batcher.run(params))
 
 
@@ -500,8 +462,6 @@ class _LoopConnection:
         self._loop: Any = None
 
     async def get(self) -> Any:
-        import asyncio
-
         import psycopg
 
         loop = asyncio.get_running_loop()

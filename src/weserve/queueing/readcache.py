@@ -40,10 +40,9 @@ def remember(key: Hashable, load: Callable[[], T]) -> T:
     if ttl <= 0:
         return load()
     now = time.monotonic()
-    with _lock:
-        hit = _entries.get(key)
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1]  # type: ignore[return-value]
+    hit = peek(key)
+    if hit is not None:
+        return hit  # type: ignore[return-value]
     value = load()
     if value is not None:
         with _lock:
