@@ -155,5 +155,6 @@ class LoopBatcher:
 
 
 class BatchFailed(Exception):
-    """A batch of several tickets failed as a whole: nothing of it was written, and each
-    of its tickets may go again alone."""
+    """A batch failed as a whole (the threads': one of several tickets; the event loop's:
+    any, a single ticket too): nothing of it was written, and each of its tickets may go
+    again alone."""
