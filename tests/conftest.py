@@ -63,3 +63,13 @@ def client_for(users: dict[str, object]):
         return client
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _issue_statement_connection_closed(django_db_setup: None):
+    """The ticket issue statement's own connection (PostgreSQL) is closed before the test
+    database is dropped, which PostgreSQL refuses while anyone is connected."""
+    yield
+    from weserve.queueing import issue_statement
+
+    issue_statement.close()

@@ -98,3 +98,31 @@ def make_user(username: str, office: Office, *roles: Role, name: str = "") -> Us
         user.groups.add(Group.objects.get(name=role.value))
     StaffMember.objects.create(user=user, name=name or username.title(), home_office=office)
     return user
+
+
+TEST_KIOSK = "Kiosk ujian"
+
+
+def kiosk_for(office: Office):
+    """The office's kiosk for tests, made on first use (no token: tests call services)."""
+    from weserve.core import clock
+    from weserve.organisation.models import Device
+
+    kiosk, _made = Device.objects.get_or_create(
+        office=office,
+        kind=Device.Kind.KIOSK,
+        name=TEST_KIOSK,
+        defaults={"created_at": clock.now()},
+    )
+    return kiosk
+
+
+def issue_ticket(office: Office, service: Service, *, priority: str = "none", language: str = "ms"):
+    """A customer takes a ticket at the office's kiosk, through the real service: what
+    most queue tests start from."""
+    from weserve.queueing import services
+
+    issued = services.issue_ticket_at_kiosk(
+        kiosk_for(office), office, service, priority=priority, language=language
+    )
+    return issued.ticket

@@ -23,7 +23,7 @@ from django.contrib.admin.sites import site as admin_site
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import make_user
+from tests.factories import issue_ticket, make_user
 from weserve.core.roles import Role
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Section
@@ -250,7 +250,7 @@ def world(tree, users):
     users["admin"].save(update_fields=["is_staff"])
     counter = Counter.objects.get(office=tree.pj, number=1)
     services.open_counter(counter, acting_user=users["petugas"])
-    ticket = services.issue_ticket(tree.pj, tree.services["BKK"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
     services.call_next(counter, acting_user=users["petugas"])
     device, _token = create_device(tree.pj, "kiosk", "Kiosk PJ")
     announcement = notices.create_announcement(

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from ninja.responses import NinjaJSONEncoder
 
+from tests.factories import issue_ticket
 from weserve import api
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, CounterService
@@ -176,14 +177,14 @@ def test_staff_cannot_call_at_a_counter_someone_else_opened(tree, clock, client_
 def test_supervisor_may_act_on_any_counter_of_the_office(tree, clock, client_for, users):
     counter = Counter.objects.get(office=tree.pj, number=1)
     services.open_counter(counter, acting_user=users["petugas"])
-    services.issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["BKK"])
     response = client_for("penyelia").post(f"{API}/counters/{counter.pk}/call-next")
     assert response.status_code == 200
 
 
 def test_other_district_staff_get_404_on_our_counters_and_tickets(tree, clock, client_for):
     counter = Counter.objects.get(office=tree.pj, number=1)
-    ticket = services.issue_ticket(tree.pj, tree.services["BKK"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
     other = client_for("jb_petugas")
     assert other.post(f"{API}/counters/{counter.pk}/open").status_code == 404
     assert other.post(f"{API}/tickets/{ticket.public_id}/recall").status_code == 404
@@ -192,7 +193,7 @@ def test_other_district_staff_get_404_on_our_counters_and_tickets(tree, clock, c
 
 def test_transfer_over_the_api_keeps_the_number(tree, clock, client_for, users):
     counter = Counter.objects.get(office=tree.pj, number=1)
-    ticket = services.issue_ticket(tree.pj, tree.services["BKK"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
     staff = client_for("petugas")
     staff.post(f"{API}/counters/{counter.pk}/open")
     staff.post(f"{API}/counters/{counter.pk}/call-next")
@@ -234,8 +235,8 @@ def test_counters_list_gives_services_in_the_order_the_counter_calls_them(
 
 def test_display_snapshot_has_seq_calls_counters_waiting(tree, clock, display_token, users):
     counter = Counter.objects.get(office=tree.pj, number=1)
-    services.issue_ticket(tree.pj, tree.services["BKK"])
-    services.issue_ticket(tree.pj, tree.services["OKU"])
+    issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["OKU"])
     services.open_counter(counter, acting_user=users["petugas"])
     services.call_next(counter, acting_user=users["petugas"])
     body = get(Client(), "/offices/PKMD-PJ/display", display_token).json()

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import make_user
+from tests.factories import issue_ticket, make_user
 from weserve.core.clock import now as clock_now
 from weserve.core.errors import DomainError
 from weserve.core.roles import Role
@@ -31,7 +31,7 @@ def open_normal(normal, staff):
 
 
 def issue(tree, code="BKK", priority="none"):
-    return services.issue_ticket(tree.pj, tree.services[code], priority=priority)
+    return issue_ticket(tree.pj, tree.services[code], priority=priority)
 
 
 def test_call_next_needs_an_open_counter(tree, clock, normal, staff):

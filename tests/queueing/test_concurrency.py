@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.db import connection
 
-from tests.factories import build_office_tree, make_user
+from tests.factories import build_office_tree, issue_ticket, kiosk_for, make_user
 from tests.threads import in_thread
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter, CounterService
-from weserve.queueing import issue_statement, services
+from weserve.queueing import services
 from weserve.queueing.estimate import position_and_estimate
 from weserve.queueing.models import Ticket, TicketEvent
 
@@ -50,7 +50,7 @@ def test_200_concurrent_ticket_requests_get_200_distinct_gapless_numbers():
     def take(i: int) -> str:
         if i < 40:
             barrier.wait()
-        return services.issue_ticket(tree.pj, bkk).number
+        return issue_ticket(tree.pj, bkk).number
 
     with ThreadPoolExecutor(max_workers=40) as pool:
         numbers = list(pool.map(take, range(200)))
@@ -66,14 +66,18 @@ def test_tickets_issued_at_the_same_instant_each_count_everyone_before_them():
     # count taken before a neighbour committed.
     tree = build_office_tree()
     bkk = tree.services["BKK"]
+    kiosk = kiosk_for(tree.pj)
     barrier = threading.Barrier(40)
 
     @in_thread
     def take(i: int) -> tuple[int, bool, int | None]:
         if i < 40:
             barrier.wait()
-        ticket = services.issue_ticket(tree.pj, bkk, priority="oku" if i % 4 == 0 else "none")
-        position, _wait = position_and_estimate(ticket, issue_statement.ahead_at_issue(ticket))
+        issued = services.issue_ticket_at_kiosk(
+            kiosk, tree.pj, bkk, priority="oku" if i % 4 == 0 else "none"
+        )
+        ticket = issued.ticket
+        position, _wait = position_and_estimate(ticket, issued.waiting)
         return ticket.seq, ticket.priority != "none", position
 
     with ThreadPoolExecutor(max_workers=40) as pool:
@@ -93,7 +97,7 @@ def test_ten_counters_calling_at_once_serve_500_tickets_each_exactly_once_in_que
     with time_machine.travel(start, tick=False) as traveller:
         for i in range(500):
             traveller.shift(dt.timedelta(seconds=1))
-            services.issue_ticket(tree.pj, tree.services[("BKK", "OKU", "INFO")[i % 3]])
+            issue_ticket(tree.pj, tree.services[("BKK", "OKU", "INFO")[i % 3]])
     Counter.objects.filter(office=tree.pj).update(is_active=False)
     counters = []
     for n in range(10):
@@ -133,7 +137,7 @@ def test_ranked_counters_calling_at_once_serve_each_ticket_once_in_their_own_ord
     with time_machine.travel(start, tick=False) as traveller:
         for i in range(300):
             traveller.shift(dt.timedelta(seconds=1))
-            services.issue_ticket(tree.pj, tree.services[codes[i % 3]])
+            issue_ticket(tree.pj, tree.services[codes[i % 3]])
     Counter.objects.filter(office=tree.pj).update(is_active=False)
     counters = []
     for n in range(9):

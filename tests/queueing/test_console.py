@@ -9,7 +9,7 @@ import secrets
 import pytest
 from django.test import Client
 
-from tests.factories import make_user
+from tests.factories import issue_ticket, make_user
 from weserve.core.clock import MALAYSIA
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter, CounterService, StaffMember
@@ -70,7 +70,7 @@ def at_counter1(clock, staff, counter1, client_for):
 
 
 def issue(tree, code: str = "BKK", **kwargs) -> Ticket:
-    return services.issue_ticket(tree.pj, tree.services[code], **kwargs)
+    return issue_ticket(tree.pj, tree.services[code], **kwargs)
 
 
 def base(counter: Counter) -> str:
@@ -144,7 +144,7 @@ def test_another_offices_counter_is_not_found(clock, tree, staff, client_for):
 def test_another_offices_ticket_is_not_found(clock, tree, users, at_counter1, counter1):
     jb_counter = Counter.objects.get(office=tree.jb, number=1)
     services.open_counter(jb_counter, acting_user=users["jb_petugas"])
-    jb_ticket = services.issue_ticket(tree.jb, tree.services["BKK"])
+    jb_ticket = issue_ticket(tree.jb, tree.services["BKK"])
     services.call_next(jb_counter, acting_user=users["jb_petugas"])
     response = act(at_counter1, f"{base(counter1)}/tickets/{jb_ticket.public_id}/recall/")
     assert response.status_code == 404

@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
-from tests.factories import build_office_tree, make_user
+from tests.factories import build_office_tree, issue_ticket, make_user
 from tests.wsclient import WebSocket
 from weserve.asgi import application
 from weserve.core.roles import Role
@@ -31,7 +31,7 @@ def test_display_receives_numbered_call_events():
         ws = WebSocket(application, "/ws/offices/PKMD-PJ/display/", headers=_auth(token))
         connected = await ws.connect()
         assert connected
-        await database_sync_to_async(services.issue_ticket)(tree.pj, tree.services["BKK"])
+        await database_sync_to_async(issue_ticket)(tree.pj, tree.services["BKK"])
         issued = await ws.receive_json_from(timeout=3)
         assert issued["type"] == "issued"
         assert "id" not in issued["ticket"]  # no mobile-page ids on the public stream
@@ -75,13 +75,13 @@ def test_kiosk_token_cannot_listen_to_the_display_stream():
 
 def test_mobile_ticket_socket_says_only_that_something_changed():
     tree = build_office_tree()
-    ticket = services.issue_ticket(tree.pj, tree.services["BKK"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
 
     async def scenario():
         ws = WebSocket(application, f"/ws/tickets/{ticket.public_id}/")
         connected = await ws.connect()
         assert connected
-        await database_sync_to_async(services.issue_ticket)(tree.pj, tree.services["OKU"])
+        await database_sync_to_async(issue_ticket)(tree.pj, tree.services["OKU"])
         message = await ws.receive_json_from(timeout=3)
         assert message["type"] == "changed"
         assert set(message) == {"type", "seq"}

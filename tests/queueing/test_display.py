@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.factories import issue_ticket
 from weserve.core.clock import MALAYSIA
 from weserve.core.errors import DomainError
 from weserve.core.models import AuditLog
@@ -56,7 +57,7 @@ def call(tree, users, counter_number: int, *services_codes: str):
     """Issue tickets and call the first of them at a counter, through the real services."""
     counter = Counter.objects.get(office=tree.pj, number=counter_number)
     for code in services_codes:
-        services.issue_ticket(tree.pj, tree.services[code])
+        issue_ticket(tree.pj, tree.services[code])
     if not counter.sessions.filter(closed_at__isnull=True).exists():
         # One person per counter: the clerk at counter 1, the supervisor elsewhere.
         opener = users["petugas"] if counter_number == 1 else users["penyelia"]

@@ -1,11 +1,11 @@
 """The wait estimate: the pure maths, and the database wrapper on real tickets."""
 
 import json
-import time
 
 import pytest
 from django.test import Client
 
+from tests.factories import issue_ticket
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import estimate, readcache, services
@@ -193,7 +193,7 @@ def serve_history(tree, clock, staff, *, minutes: float, count: int, code: str =
     counter = pj_counter(tree, 1)
     services.open_counter(counter, acting_user=staff)
     for _ in range(count):
-        services.issue_ticket(tree.pj, tree.services[code])
+        issue_ticket(tree.pj, tree.services[code])
         ticket = services.call_next(counter, acting_user=staff)
         clock.shift(minutes=minutes)
         services.complete(ticket, acting_user=staff)
@@ -205,7 +205,7 @@ def issue(tree, clock, code: str = "BKK", n: int = 1, priority: str = "none"):
     tickets = []
     for _ in range(n):
         clock.shift(seconds=30)
-        tickets.append(services.issue_ticket(tree.pj, tree.services[code], priority=priority))
+        tickets.append(issue_ticket(tree.pj, tree.services[code], priority=priority))
     return tickets
 
 
@@ -216,7 +216,7 @@ def shown(ticket) -> int | None:
 
 def test_first_ticket_with_a_free_counter_is_told_no_wait(tree, clock, staff):
     services.open_counter(pj_counter(tree, 1), acting_user=staff)
-    ticket = services.issue_ticket(tree.pj, tree.services["BKK"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
     assert shown(ticket) == 0
 
 
@@ -311,7 +311,7 @@ def test_the_estimate_reads_the_database_in_three_queries(
 ):
     serve_history(tree, clock, staff, minutes=12, count=2, code="INFO")
     services.open_counter(pj_counter(tree, 1), acting_user=staff)
-    ticket = services.issue_ticket(tree.pj, tree.services["BKK"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
     ticket = type(ticket).objects.select_related("office", "service").get(pk=ticket.pk)
     with django_assert_max_num_queries(3):
         estimate.estimate_for_ticket(ticket)
@@ -330,7 +330,7 @@ def test_the_office_snapshot_is_reused_for_a_few_seconds(
         # Within the cache time only the people ahead are read, so counter 2 is not seen.
         with django_assert_max_num_queries(1):
             assert estimate.estimate_for_ticket(tickets[2]) == 20
-        time.sleep(1.05)
+        clock.shift(seconds=1)
         assert shown(tickets[2]) == 10
     finally:
         readcache.clear()

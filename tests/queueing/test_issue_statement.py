@@ -1,8 +1,10 @@
-"""The ticket issue's hot path: the kiosk token confirmed by the statement that issues the
-ticket (issue_statement.py on PostgreSQL, the ORM transaction on SQLite).
+"""The ticket endpoint as kiosks and staff meet it: the kiosk token confirmed by the
+statement that issues the ticket (issue_statement.py on PostgreSQL, the ORM transaction
+on SQLite).
 
-Every test here runs on both databases in CI; the ones that compare the two paths'
-rows need PostgreSQL, where both exist.
+Every test here runs on both databases in CI, outside a test transaction, so that on
+PostgreSQL each request goes by the hot path as in a server; test_issue_parity.py
+compares the two paths row by row.
 """
 
 from __future__ import annotations
@@ -11,24 +13,21 @@ import datetime as dt
 import json
 
 import pytest
-from django.db import connection, models
+from django.db import models
 from django.test import Client
 
-from weserve.core.audit import log_action
 from weserve.core.clock import MALAYSIA
 from weserve.core.models import AuditLog
 from weserve.organisation.devices import create_device, revoke_device
 from weserve.organisation.models import Device
-from weserve.queueing import issue_statement, services
-from weserve.queueing.models import DailySequence, Ticket, TicketEvent
+from weserve.queueing import issue_statement
+from weserve.queueing.models import ISSUED_ACTION, DailySequence, Ticket, TicketEvent
 
 URL = "/api/v1/offices/PKMD-PJ/tickets"
 KLANG = "/api/v1/offices/PKMD-KLANG/tickets"
 # PKMD-KLANG keeps office hours (8:00 to 17:00 on weekdays); PKMD-PJ never closes.
 EVENING = dt.datetime(2026, 11, 25, 18, 0, tzinfo=MALAYSIA)
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
-)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def issue(token: str | None, body: dict | None = None, url: str = URL):
@@ -94,7 +93,7 @@ def test_staff_may_issue_with_their_own_bearer_token(tree, clock, users):
     response = issue(token)
     assert response.status_code == 201
     ticket = Ticket.objects.get()
-    entry = AuditLog.objects.get(action=issue_statement.ISSUED_ACTION)
+    entry = AuditLog.objects.get(action=ISSUED_ACTION)
     assert entry.user == users["petugas"]
     assert entry.actor == "petugas1"
     assert TicketEvent.objects.get(ticket=ticket).user == users["petugas"]
@@ -109,7 +108,7 @@ def test_a_kiosk_ticket_records_the_kiosk_and_marks_it_seen(tree, clock, kiosk):
     assert event.kind == TicketEvent.Kind.ISSUED
     assert event.data == {"device": device.pk}
     assert event.user is None
-    entry = AuditLog.objects.get(action=issue_statement.ISSUED_ACTION)
+    entry = AuditLog.objects.get(action=ISSUED_ACTION)
     assert entry.actor == "Kiosk 1"
     assert entry.office_code == "PKMD-PJ"
     assert entry.target_id == str(ticket.pk)
@@ -118,11 +117,11 @@ def test_a_kiosk_ticket_records_the_kiosk_and_marks_it_seen(tree, clock, kiosk):
     assert device.last_seen_at is not None
 
 
-def test_numbers_past_999_keep_every_digit(tree, clock):
+def test_numbers_past_999_keep_every_digit(tree, clock, kiosk):
+    _device, token = kiosk
     day = dt.date(2026, 11, 25)
-    DailySequence.objects.create(office=tree.pj, series="A", day=day, last=999)
-    assert services.issue_ticket(tree.pj, tree.services["BKK"]).number == "A1000"
-    assert services.issue_ticket(tree.pj, tree.services["BKK"]).number == "A1001"
+    DailySequence.objects.create(office=tree.pj, series="A", day=day, last=998)
+    assert [issue(token).json()["number"] for _ in range(3)] == ["A999", "A1000", "A1001"]
 
 
 def _required_columns(model: type[models.Model]) -> set[str]:
@@ -140,74 +139,3 @@ def test_the_statement_writes_every_column_a_row_needs():
     assert _required_columns(Ticket) <= set(issue_statement.TICKET_COLUMNS)
     assert _required_columns(TicketEvent) <= set(issue_statement.EVENT_COLUMNS)
     assert _required_columns(AuditLog) <= set(issue_statement.AUDIT_COLUMNS)
-
-
-def _row(obj: models.Model, skip: set[str]) -> dict:
-    return {
-        f.attname: getattr(obj, f.attname)
-        for f in obj._meta.concrete_fields
-        if f.attname not in skip and not f.primary_key
-    }
-
-
-@on_postgresql
-def test_statement_and_transaction_write_the_same_rows(tree, clock, kiosk):
-    device, _token = kiosk
-    bkk = tree.services["BKK"]
-    fast = services.issue_ticket(tree.pj, bkk, priority="oku", language="en", device=device)
-    slow = services._issue_in_transaction(
-        tree.pj,
-        bkk,
-        priority="oku",
-        language="en",
-        device=device,
-        user=None,
-        public_id=services.new_public_id(),
-    )
-    skip = {"public_id", "seq", "number"}
-    assert _row(Ticket.objects.get(pk=fast.pk), skip) == _row(Ticket.objects.get(pk=slow.pk), skip)
-    assert (fast.seq, slow.seq) == (1, 2)
-    events = [TicketEvent.objects.get(ticket_id=t.pk) for t in (fast, slow)]
-    assert _row(events[0], {"ticket_id"}) == _row(events[1], {"ticket_id"})
-    audits = [
-        AuditLog.objects.get(action=issue_statement.ISSUED_ACTION, target_id=str(t.pk))
-        for t in (fast, slow)
-    ]
-    assert _row(audits[0], {"target_id", "data"}) == _row(audits[1], {"target_id", "data"})
-    assert audits[0].data == {"number": "A001", "service": "BKK", "priority": "oku"}
-    assert audits[1].data == {"number": "A002", "service": "BKK", "priority": "oku"}
-    # And both are what log_action itself writes.
-    reference = log_action(
-        issue_statement.ISSUED_ACTION,
-        office=tree.pj,
-        target=Ticket.objects.get(pk=fast.pk),
-        actor=device.name,
-        data=audits[0].data,
-    )
-    assert _row(AuditLog.objects.get(pk=reference.pk), set()) == _row(audits[0], set())
-
-
-@on_postgresql
-def test_the_statement_is_prepared_once_it_has_run_a_few_times(tree, clock):
-    for _ in range(7):
-        services.issue_ticket(tree.pj, tree.services["BKK"])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any("INSERT INTO queueing_dailysequence" in s for s in prepared)
-
-
-@on_postgresql
-def test_people_ahead_counted_by_the_statement_match_a_fresh_count(tree, clock):
-    from weserve.queueing.estimate import position_and_estimate, waiting_ahead
-
-    bkk, oku = tree.services["BKK"], tree.services["OKU"]
-    for service, priority in [(bkk, "none"), (oku, "none"), (bkk, "elderly"), (bkk, "none")]:
-        services.issue_ticket(tree.pj, service, priority=priority)
-        clock.shift(seconds=1)
-    ticket = services.issue_ticket(tree.pj, bkk)
-    counted = issue_statement.ahead_at_issue(ticket)
-    assert counted == waiting_ahead(tree.pj, ticket.queued_at)
-    assert counted == {(bkk.pk, False): 2, (bkk.pk, True): 1, (oku.pk, False): 1}
-    assert position_and_estimate(ticket, counted) == position_and_estimate(ticket)
-    assert issue_statement.ahead_at_issue(ticket) is None  # taken once

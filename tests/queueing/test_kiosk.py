@@ -10,10 +10,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.factories import issue_ticket
 from weserve.core.clock import MALAYSIA
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, OfficeHoliday, Service
-from weserve.queueing import services
 from weserve.queueing.models import Ticket, TicketEvent
 
 START = "/kiosk/PKMD-PJ/"
@@ -88,8 +88,8 @@ def test_kiosk_starts_in_malay_and_one_touch_switches_to_english(tree, clock, ki
 
 
 def test_kiosk_shows_how_many_wait_for_each_service(tree, clock, kiosk):
-    services.issue_ticket(tree.pj, tree.services["OKU"])
-    services.issue_ticket(tree.pj, tree.services["OKU"])
+    issue_ticket(tree.pj, tree.services["OKU"])
+    issue_ticket(tree.pj, tree.services["OKU"])
 
     page = kiosk.get(START + "?lang=en").content.decode()
 
@@ -129,7 +129,7 @@ def test_priority_step_for_a_service_not_offered_here_is_404(tree, clock, kiosk)
 
 
 def test_kiosk_issues_a_ticket_in_the_chosen_language_and_shows_its_slip(tree, clock, kiosk):
-    services.issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["BKK"])
     clock.shift(minutes=5)
 
     response = issue(kiosk, language="en", HTTP_HX_REQUEST="true")

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import make_user
+from tests.factories import issue_ticket, make_user
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter, StaffMember
 from weserve.queueing import services
@@ -58,7 +58,7 @@ def test_supervisor_sees_every_counter_with_state_person_ticket_and_time(
 ):
     staff = users["petugas"]
     StaffMember.objects.filter(user=staff).update(name="Aminah Yusof")
-    services.issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["BKK"])
     services.open_counter(pj_counters[1], acting_user=staff)
     ticket = services.call_next(pj_counters[1], acting_user=staff)
     services.start_service(ticket, acting_user=staff)
@@ -81,7 +81,7 @@ def test_supervisor_sees_every_counter_with_state_person_ticket_and_time(
 def test_counter_states_idle_calling_and_paused_are_shown(
     clock, tree, users, pj_counters, client_for
 ):
-    services.issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["BKK"])
     services.open_counter(pj_counters[1], acting_user=users["petugas"])
     services.call_next(pj_counters[1], acting_user=users["petugas"])
     other = make_user("petugas2", tree.pj, Role.COUNTER_STAFF)
@@ -98,8 +98,8 @@ def test_counter_states_idle_calling_and_paused_are_shown(
 
 def test_queue_lengths_per_service_with_bars(clock, tree, client_for):
     for _ in range(4):
-        services.issue_ticket(tree.pj, tree.services["BKK"])
-    services.issue_ticket(tree.pj, tree.services["OKU"], priority="elderly")
+        issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["OKU"], priority="elderly")
     html = client_for("penyelia").get("/counter/live/").content.decode()
     bkk, oku, info = queue(html, "BKK"), queue(html, "OKU"), queue(html, "INFO")
     assert 'data-testid="queue-count">4<' in bkk
@@ -113,7 +113,7 @@ def test_queue_lengths_per_service_with_bars(clock, tree, client_for):
 
 
 def test_alert_appears_once_a_wait_passes_the_charter_target(clock, tree, client_for):
-    services.issue_ticket(tree.pj, tree.services["OKU"])
+    issue_ticket(tree.pj, tree.services["OKU"])
     client = client_for("penyelia")
     clock.shift(minutes=15)
     html = client.get("/counter/live/").content.decode()
@@ -134,7 +134,7 @@ def test_alert_appears_once_a_wait_passes_the_charter_target(clock, tree, client
 def test_alert_follows_the_offices_own_charter_target(clock, tree, client_for):
     tree.pj.charter_wait_minutes = 5
     tree.pj.save(update_fields=["charter_wait_minutes"])
-    services.issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["BKK"])
     clock.shift(minutes=6)
     html = client_for("penyelia").get("/counter/live/").content.decode()
     assert 'data-testid="charter-alert"' in html
@@ -157,7 +157,7 @@ def test_supervisor_closes_an_abandoned_counter_from_the_live_view(
 def test_closing_a_counter_with_a_customer_is_refused_and_changes_nothing(
     clock, tree, users, pj_counters, client_for
 ):
-    services.issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["BKK"])
     services.open_counter(pj_counters[1], acting_user=users["petugas"])
     services.call_next(pj_counters[1], acting_user=users["petugas"])
     response = close_from_live(client_for("penyelia"), pj_counters[1])
@@ -192,7 +192,7 @@ def test_live_view_shows_only_the_current_office(clock, tree, users, client_for)
     jb_counter = Counter.objects.get(office=tree.jb, number=1)
     jb_counter.name = "Kaunter Tebrau"
     jb_counter.save(update_fields=["name"])
-    services.issue_ticket(tree.jb, tree.services["BKK"])
+    issue_ticket(tree.jb, tree.services["BKK"])
     html = client_for("penyelia").get("/counter/live/").content.decode()
     assert "Kaunter Tebrau" not in html
     assert re.search(r'data-testid="waiting-total">\s*0\s*<', html)
@@ -211,8 +211,8 @@ def _fill(tree, how_many: int) -> None:
         counter = Counter.objects.create(office=tree.pj, number=number, name=f"K{number}")
         counter.services.set(tree.services.values())
         person = make_user(f"staff{number}", tree.pj, Role.COUNTER_STAFF)
-        services.issue_ticket(tree.pj, tree.services["BKK"])
-        services.issue_ticket(tree.pj, tree.services["OKU"])
+        issue_ticket(tree.pj, tree.services["BKK"])
+        issue_ticket(tree.pj, tree.services["OKU"])
         services.open_counter(counter, acting_user=person)
         services.call_next(counter, acting_user=person)
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_user
+from tests.factories import issue_ticket, make_user
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import services
@@ -71,9 +71,7 @@ def _run(tree, clock, arrivals, layout, staff_pool, special_first):
         for code, priority, gap in arrivals:
             clock.shift(minutes=gap)
             if code in served_codes:
-                tickets.append(
-                    services.issue_ticket(tree.pj, tree.services[code], priority=priority)
-                )
+                tickets.append(issue_ticket(tree.pj, tree.services[code], priority=priority))
         order: list[int] = []
         # Each call: (the counter's ranks, whether it is special, the ticket called, and
         # the tickets that were waiting just before).

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.test import Client
 
+from tests.factories import issue_ticket
 from weserve.organisation.models import Counter
 from weserve.queueing import services
 from weserve.queueing.models import Ticket
@@ -40,7 +41,7 @@ def counter1(tree, users) -> Counter:
 
 
 def issue(tree, code: str = "BKK", **kwargs) -> Ticket:
-    return services.issue_ticket(tree.pj, tree.services[code], **kwargs)
+    return issue_ticket(tree.pj, tree.services[code], **kwargs)
 
 
 def test_waiting_ticket_shows_people_ahead_and_the_estimated_wait(tree, clock):

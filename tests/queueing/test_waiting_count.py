@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import migrating
-from tests.factories import build_office_tree, make_user
+from tests.factories import build_office_tree, issue_ticket, make_user
 from tests.queueing.counts import counted, kept
 from weserve.core.roles import Role
 from weserve.organisation.models import Counter
@@ -50,9 +50,9 @@ def test_the_triggers_are_installed(db):
 def test_issue_call_and_complete_move_the_counts(tree, clock, counter):
     desk, user = counter
     bkk = tree.services["BKK"]
-    services.issue_ticket(tree.pj, bkk)
-    services.issue_ticket(tree.pj, bkk, priority="oku")
-    services.issue_ticket(tree.pj, bkk)
+    issue_ticket(tree.pj, bkk)
+    issue_ticket(tree.pj, bkk, priority="oku")
+    issue_ticket(tree.pj, bkk)
     assert waiting_count.counts(tree.pj.pk) == {(bkk.pk, False): 2, (bkk.pk, True): 1}
     called = services.call_next(desk, acting_user=user)
     assert called is not None
@@ -66,9 +66,9 @@ def test_issue_call_and_complete_move_the_counts(tree, clock, counter):
 
 def test_a_rolled_back_issue_leaves_the_counts_as_they_were(tree, clock, counter):
     bkk = tree.services["BKK"]
-    services.issue_ticket(tree.pj, bkk)
+    issue_ticket(tree.pj, bkk)
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.issue_ticket(tree.pj, bkk)
+        issue_ticket(tree.pj, bkk)
         assert waiting_count.counts(tree.pj.pk) == {(bkk.pk, False): 2}
         raise RuntimeError("the request failed after the issue")
     assert waiting_count.counts(tree.pj.pk) == {(bkk.pk, False): 1}
@@ -76,8 +76,8 @@ def test_a_rolled_back_issue_leaves_the_counts_as_they_were(tree, clock, counter
 
 def test_bulk_updates_and_deletes_are_counted(tree, clock, counter):
     for code in SERVICES * 3:
-        services.issue_ticket(tree.pj, tree.services[code])
-    services.issue_ticket(tree.pj, tree.services["OKU"], priority="elderly")
+        issue_ticket(tree.pj, tree.services[code])
+    issue_ticket(tree.pj, tree.services["OKU"], priority="elderly")
     # One statement over many rows of several services and lanes.
     Ticket.objects.filter(service__code__in=["BKK", "OKU"]).update(status=TicketStatus.CANCELLED)
     assert kept() == counted()
@@ -98,7 +98,7 @@ def test_bulk_updates_and_deletes_are_counted(tree, clock, counter):
 
 
 def test_recount_mends_counts_changed_behind_the_triggers(tree, clock, counter):
-    services.issue_ticket(tree.pj, tree.services["BKK"])
+    issue_ticket(tree.pj, tree.services["BKK"])
     WaitingCount.objects.update(waiting=7)
     waiting_count.recount(connection)
     assert kept() == counted() == {(tree.pj.pk, tree.services["BKK"].pk, False): 1}
@@ -136,7 +136,7 @@ def test_the_counts_match_the_tickets_after_any_sequence_of_actions(tree, clock,
         for action, code, priority in steps:
             clock.shift(minutes=1)
             if action == "issue":
-                services.issue_ticket(tree.pj, tree.services[code], priority=priority)
+                issue_ticket(tree.pj, tree.services[code], priority=priority)
             elif action == "call" and current is None:
                 current = services.call_next(desk, acting_user=user)
             elif current is not None and action == "complete":
@@ -183,9 +183,7 @@ def test_concurrent_issues_calls_and_bulk_cancels_keep_the_counts_exact():
             barrier.wait()
             for k in range(25):
                 priority = "oku" if (i + k) % 4 == 0 else "none"
-                services.issue_ticket(
-                    tree.pj, tree.services[SERVICES[(i + k) % 3]], priority=priority
-                )
+                issue_ticket(tree.pj, tree.services[SERVICES[(i + k) % 3]], priority=priority)
         finally:
             connections.close_all()
 
@@ -228,7 +226,7 @@ def test_the_migration_counts_the_tickets_already_waiting():
     tree = build_office_tree()
     bkk, oku = tree.services["BKK"], tree.services["OKU"]
     for service, priority in [(bkk, "none"), (bkk, "none"), (bkk, "elderly"), (oku, "none")]:
-        services.issue_ticket(tree.pj, service, priority=priority)
+        issue_ticket(tree.pj, service, priority=priority)
     Ticket.objects.filter(service=oku).update(status=TicketStatus.COMPLETED)
     latest = migrating.latest()
     try:
@@ -244,5 +242,5 @@ def test_the_migration_counts_the_tickets_already_waiting():
         )
     finally:
         migrating.migrate_to(latest)
-    services.issue_ticket(tree.pj, bkk)  # and the triggers keep them from there
+    issue_ticket(tree.pj, bkk)  # and the triggers keep them from there
     assert kept() == counted()

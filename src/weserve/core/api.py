@@ -60,14 +60,6 @@ class UnresolvedBearerAuth(HttpBearer):
         return Principal(unresolved_token=token) if token else None
 
 
-class UnresolvedBearerAuthInLoop(UnresolvedBearerAuth):
-    """UnresolvedBearerAuth for an async operation: it reads one header, so it runs in the
-    event loop, where Ninja would hand a synchronous auth to a thread of its own."""
-
-    async def __call__(self, request: HttpRequest) -> Principal | None:  # type: ignore[override]
-        return super().__call__(request)
-
-
 def resolve_principal(request: HttpRequest) -> Principal:
     """The caller, with an unresolved bearer token looked up now (401 if it is dead)."""
     caller = principal(request)
@@ -124,9 +116,6 @@ session_auth = StaffSessionAuth()
 ANY_AUTH = [bearer_auth, session_auth, device_cookie_auth]
 # For endpoints that confirm a bearer token in their own statement (see above).
 UNRESOLVED_AUTH = [UnresolvedBearerAuth(), session_auth, device_cookie_auth]
-# The same for an async operation: a bearer token is read in the loop; a session or a
-# device cookie, which need the database, are looked up in a thread (Ninja's way).
-UNRESOLVED_AUTH_IN_LOOP = [UnresolvedBearerAuthInLoop(), session_auth, device_cookie_auth]
 
 
 def principal(request: HttpRequest) -> Principal:

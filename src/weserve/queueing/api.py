@@ -5,12 +5,10 @@ Paths and field names are fixed by the queue-management issue; keep them.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 from typing import Any, Literal
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
@@ -18,24 +16,23 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from weserve.core.api import UNRESOLVED_AUTH_IN_LOOP, principal, resolve_principal
+from weserve.core.api import UNRESOLVED_AUTH, principal, resolve_principal
 from weserve.core.errors import DomainError
 from weserve.organisation.api import office_for_caller
 from weserve.organisation.models import Counter, Device, Office, Service
-from weserve.queueing import issue_statement, readcache, services
+from weserve.queueing import readcache, services
 from weserve.queueing.access import (
     require_counter_operator,
     require_device_kind,
     require_office,
     require_staff,
 )
-from weserve.queueing.estimate import OfficeSnapshot, estimate_key
+from weserve.queueing.estimate import position_and_estimate
 from weserve.queueing.models import Ticket
 from weserve.queueing.selectors import (
     counter_ref,
     counters_with_state,
     display_snapshot,
-    position_and_wait,
 )
 
 router = Router(tags=["queue"])
@@ -118,11 +115,9 @@ def _status_url_parts(public_url: str, _script_prefix: str) -> tuple[str, str]:
 
 
 def ticket_out(
-    ticket: Ticket,
-    waiting: dict[tuple[int, bool], int] | None = None,
-    snapshot: OfficeSnapshot | None = None,
+    ticket: Ticket, waiting: dict[tuple[int, bool], int] | None = None
 ) -> dict[str, Any]:
-    ahead, wait = position_and_wait(ticket, waiting, snapshot)
+    ahead, wait = position_and_estimate(ticket, waiting)
     return {
         "id": ticket.public_id,
         "number": ticket.number,
@@ -186,76 +181,26 @@ def _counter(request: HttpRequest, counter_id: int) -> Counter:
 
 @router.post(
     "/offices/{office_code}/tickets",
-    auth=UNRESOLVED_AUTH_IN_LOOP,
+    auth=UNRESOLVED_AUTH,
     response={201: IssuedTicketOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
-async def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> Any:
+def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> HttpResponse:
     """Issue a ticket (kiosk devices and staff of the office)."""
-    public_id = services.new_public_id()
-    if services.can_issue_in_loop():
-        answer = await _issue_in_loop(request, office_code, payload, public_id)
-        if answer is not None:
-            return answer
-    # With the same id: should the loop's statement have been written after all (its
-    # connection lost with the answer), that ticket is the answer, not a second one.
-    return await sync_to_async(_issue_ticket)(request, office_code, payload, public_id)
-
-
-async def _issue_in_loop(
-    request: HttpRequest, office_code: str, payload: TicketIn, public_id: str
-) -> Any:
-    """The hot path, in the server's event loop with no request thread: a kiosk's bearer
-    token, with the office, the service and the office's estimate inputs in the read
-    cache (taken once, here: the loop never reads the database, and a few milliseconds
-    more of their few seconds' memory change nothing); the token is confirmed by the
-    statement that issues the ticket. None when that is not the case or nothing was
-    issued: `_issue_ticket` then does it all in a thread, and says what is wrong."""
-    caller = principal(request)
-    office = readcache.peek(("office", office_code))
-    service = readcache.peek(("service", payload.service))
-    if not caller.unresolved_token:
-        return None
-    if not (isinstance(office, Office) and isinstance(service, Service)):
-        return None
-    snapshot = readcache.peek(estimate_key(office))
-    if not isinstance(snapshot, OfficeSnapshot):
-        return None
-    # Shielded: a client that goes away cancels the request, not the issue (its ticket
-    # and live event), as a request thread would finish it.
-    ticket = await asyncio.shield(
-        services.issue_ticket_in_loop(
-            office,
-            service,
-            priority=payload.priority,
-            language=payload.language,
-            kiosk_token=caller.unresolved_token,
-            public_id=public_id,
-        )
-    )
-    if ticket is None:
-        return None
-    return _issued_response(request, ticket, snapshot)
-
-
-def _issue_ticket(
-    request: HttpRequest, office_code: str, payload: TicketIn, public_id: str | None = None
-) -> HttpResponse:
-    """The ticket issue in a request thread: the ordinary path, and the hot path of
-    a kiosk where the event loop cannot take it (SQLite, the test client)."""
     office = _remembered_office(office_code)
     service = _remembered_service(payload.service)
     caller = principal(request)
+    options = {"priority": payload.priority, "language": payload.language}
     if caller.unresolved_token and office is not None and service is not None:
-        # A kiosk's bearer token is confirmed by the statement that issues the ticket
-        # (services.issue_ticket), not looked up beforehand.
+        # A kiosk's bearer token is confirmed by the statement that issues the ticket,
+        # not looked up beforehand (the hot path).
         try:
-            ticket = _issue(
-                office, service, payload, kiosk_token=caller.unresolved_token, public_id=public_id
+            issued = services.issue_ticket_with_kiosk_token(
+                caller.unresolved_token, office, service, **options
             )
         except (services.KioskNotConfirmed, DomainError):
             pass  # The ordinary path below finds out who is calling and says what is wrong.
         else:
-            return _issued_response(request, ticket)
+            return _issued_response(request, issued)
     caller = resolve_principal(request)
     if office is None:
         raise Http404
@@ -265,32 +210,27 @@ def _issue_ticket(
         require_staff(caller)
     if service is None:
         raise Http404
-    ticket = _issue(
-        office, service, payload, device=caller.device, user=caller.user, public_id=public_id
-    )
-    return _issued_response(request, ticket)
+    if caller.device is not None:
+        issued = services.issue_ticket_at_kiosk(caller.device, office, service, **options)
+    else:
+        issued = services.issue_ticket_by_staff(caller.user, office, service, **options)
+    return _issued_response(request, issued)
 
 
-def _issue(office: Office, service: Service, payload: TicketIn, **caller: Any) -> Ticket:
-    return services.issue_ticket(
-        office, service, priority=payload.priority, language=payload.language, **caller
-    )
-
-
-def _issued_response(
-    request: HttpRequest, ticket: Ticket, snapshot: OfficeSnapshot | None = None
-) -> HttpResponse:
+def _issued_response(request: HttpRequest, issued: services.IssuedTicket) -> HttpResponse:
     """The 201 answer, rendered as Ninja renders (same encoder, same content type) but
     not validated against IssuedTicketOut again: every kiosk touch pays for it, and
     `_issued_out` builds exactly that schema's fields (tests/queueing/test_api.py checks
     the two agree)."""
     from weserve.api import api  # the API this router is mounted on (imports it)
 
-    return api.create_response(request, _issued_out(ticket, snapshot), status=201)
+    return api.create_response(request, _issued_out(issued.ticket, issued.waiting), status=201)
 
 
-def _issued_out(ticket: Ticket, snapshot: OfficeSnapshot | None = None) -> dict[str, Any]:
-    data = ticket_out(ticket, issue_statement.ahead_at_issue(ticket), snapshot)
+def _issued_out(
+    ticket: Ticket, waiting: dict[tuple[int, bool], int] | None = None
+) -> dict[str, Any]:
+    data = ticket_out(ticket, waiting)
     return {
         "id": data["id"],
         "number": data["number"],

@@ -354,12 +354,7 @@ def office_snapshot(office: Office) -> OfficeSnapshot:
         counters, typical = read_counters(office)
         return OfficeSnapshot(counters=tuple(counters), times=service_times(office, typical))
 
-    return readcache.remember(estimate_key(office), load)
-
-
-def estimate_key(office: Office) -> tuple[str, int]:
-    """The read cache's key of an office's snapshot (the API's event loop looks for it)."""
-    return ("estimate", office.pk)
+    return readcache.remember(("estimate", office.pk), load)
 
 
 # Every ticket issue runs this, so it is one fixed statement rather than a queryset the
@@ -394,12 +389,9 @@ def queue_state(
     office: Office,
     service: Service,
     ahead: dict[tuple[int, bool], int],
-    snapshot: OfficeSnapshot | None = None,
 ) -> QueueState:
-    """The estimate's input for a customer of `service` with `ahead` before them;
-    `snapshot` is the office's, when the caller has it already (the event loop, which
-    must not read the database)."""
-    snapshot = snapshot or office_snapshot(office)
+    """The estimate's input for a customer of `service` with `ahead` before them."""
+    snapshot = office_snapshot(office)
     now = clock.now()
     opened = [c.now(now) for c in snapshot.counters if c.is_open]
     if not any(service.pk in c.services for c in opened):
@@ -426,10 +418,8 @@ def estimate_for_ticket(ticket: Ticket) -> int:
     return _estimate(ticket, waiting_ahead(ticket.office, ticket.queued_at))
 
 
-def _estimate(
-    ticket: Ticket, ahead: dict[tuple[int, bool], int], snapshot: OfficeSnapshot | None = None
-) -> int:
-    state = queue_state(ticket.office, ticket.service, ahead, snapshot)
+def _estimate(ticket: Ticket, ahead: dict[tuple[int, bool], int]) -> int:
+    state = queue_state(ticket.office, ticket.service, ahead)
     return shown_minutes(
         estimate_minutes(state, ticket.service_id, priority=ticket.priority != Priority.NONE)
     )
@@ -438,15 +428,14 @@ def _estimate(
 def position_and_estimate(
     ticket: Ticket,
     ahead: dict[tuple[int, bool], int] | None = None,
-    snapshot: OfficeSnapshot | None = None,
 ) -> tuple[int | None, int | None]:
     """People ahead of a waiting ticket and its estimate, from one read of the queue;
     (None, None) once it has been called.
 
     People ahead are counted as `selectors.people_ahead` counts them: the waiting tickets
     of the same service queued earlier; for a priority ticket, only the priority ones.
-    `ahead` is that count when the caller has it already: `issue_statement.ahead_at_issue`
-    of a ticket just issued; `snapshot`, the office's, likewise (queue_state).
+    `ahead` is that count when the caller has it already (`services.IssuedTicket.waiting`
+    of a ticket just issued).
     """
     if ticket.status != TicketStatus.WAITING:
         return None, None
@@ -455,7 +444,7 @@ def position_and_estimate(
     position = ahead.get((ticket.service_id, True), 0)
     if ticket.priority == Priority.NONE:
         position += ahead.get((ticket.service_id, False), 0)
-    return position, _estimate(ticket, ahead, snapshot)
+    return position, _estimate(ticket, ahead)
 
 
 def estimate_wait_minutes(office: Office, service: Service, people_ahead: int) -> int:

@@ -33,10 +33,10 @@ from weserve.core.scoping import require_office_role
 from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Device, Office, Service
 from weserve.queueing import services
-from weserve.queueing.estimate import estimate_wait_minutes
+from weserve.queueing.estimate import estimate_wait_minutes, position_and_estimate
 from weserve.queueing.models import PRIORITIES, Priority, Ticket
 from weserve.queueing.qr import qr_svg, ticket_url
-from weserve.queueing.selectors import people_ahead, wait_estimate, waiting_by_service
+from weserve.queueing.selectors import waiting_by_service
 
 KIOSK_LANGUAGES = ("ms", "en")
 # The slip stays on screen this long, then the kiosk is ready for the next customer.
@@ -310,9 +310,12 @@ def kiosk_priority(request: HttpRequest, office_code: str, service_code: str) ->
     )
 
 
-def slip_context(ticket: Ticket) -> dict[str, Any]:
-    """What a slip shows; call inside the ticket's language."""
-    ahead = people_ahead(ticket)
+def slip_context(
+    ticket: Ticket, waiting: dict[tuple[int, bool], int] | None = None
+) -> dict[str, Any]:
+    """What a slip shows; call inside the ticket's language. `waiting` is what the issue
+    read (services.IssuedTicket.waiting) when the slip is the answer to it."""
+    ahead, estimate = position_and_estimate(ticket, waiting)
     url = ticket_url(ticket)
     return {
         "ticket": ticket,
@@ -320,7 +323,7 @@ def slip_context(ticket: Ticket) -> dict[str, Any]:
         "office_name": ticket.office.name,
         "priority_label": PRIORITY_SHORT.get(ticket.priority, ""),
         "ahead": ahead,
-        "estimate": wait_estimate(ticket, ahead),
+        "estimate": estimate,
         "ticket_url": url,
         "qr": qr_svg(url, label=str(_("QR code of your ticket's page: {url}").format(url=url))),
     }
@@ -342,21 +345,19 @@ def kiosk_issue(request: HttpRequest, office_code: str) -> HttpResponse:
                 str(_("Please choose your service again.")),
                 status=422,
             )
+        options = {"priority": priority, "language": language}
         try:
-            ticket = services.issue_ticket(
-                page.office,
-                service,
-                priority=priority,
-                language=language,
-                device=page.caller.device,
-                user=page.caller.user,
-                # Named here, so that a batch sent again after its answer was lost
-                # answers with the ticket it issued (services.issue_ticket).
-                public_id=services.new_public_id(),
-            )
+            if page.caller.device is not None:
+                issued = services.issue_ticket_at_kiosk(
+                    page.caller.device, page.office, service, **options
+                )
+            else:
+                issued = services.issue_ticket_by_staff(
+                    page.caller.user, page.office, service, **options
+                )
         except DomainError as exc:
             if exc.code == "office_closed":
                 return page.closed(message=str(exc.message), status=exc.status)
             return page.message(str(exc.message), status=exc.status)
-        context = slip_context(ticket)
+        context = slip_context(issued.ticket, issued.waiting)
     return page.render("issued", context, status=201)

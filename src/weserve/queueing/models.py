@@ -44,6 +44,9 @@ class Priority(models.TextChoices):
 # The priority values, looked up on every ticket issue (Priority.values builds a list).
 PRIORITIES = frozenset(Priority.values)
 
+# The audit log's action for an issued ticket.
+ISSUED_ACTION = "queueing.ticket.issued"
+
 
 class TicketStatus(models.TextChoices):
     WAITING = "waiting", _("Waiting")
@@ -198,8 +201,8 @@ class Ticket(models.Model):
         language: str,
         at: dt.datetime,
     ) -> Ticket:
-        """A just-issued ticket, not saved: both ways of issuing (services.py and
-        issue_statement.py) build it here."""
+        """A just-issued ticket, not saved: both ways of issuing (services.py and its
+        hot path, issue_statement.py) build it here."""
         return cls(
             public_id=public_id,
             office=office,

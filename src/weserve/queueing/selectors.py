@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core import clock
 from weserve.organisation.models import Counter, Office, services_in_order
 from weserve.queueing import events
-from weserve.queueing.estimate import OfficeSnapshot, estimate_for_ticket, position_and_estimate
+from weserve.queueing.estimate import estimate_for_ticket
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
     CounterSession,
@@ -56,17 +56,6 @@ def wait_estimate(ticket: Ticket, ahead: int | None) -> int | None:
     if ahead is None:
         return None
     return estimate_for_ticket(ticket)
-
-
-def position_and_wait(
-    ticket: Ticket,
-    ahead: dict[tuple[int, bool], int] | None = None,
-    snapshot: OfficeSnapshot | None = None,
-) -> tuple[int | None, int | None]:
-    """`people_ahead` and `wait_estimate` together, reading the waiting tickets once (the
-    ticket issue returns both, so this is on the hot path); `ahead` is the count of
-    waiting tickets when the caller has it already."""
-    return position_and_estimate(ticket, ahead, snapshot)
 
 
 def counter_state(counter: Counter, session: CounterSession | None, active: Ticket | None) -> str:

@@ -6,23 +6,25 @@ in tests/queueing/test_routing_properties.py drive this code against the databas
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
-from weserve.organisation.models import Counter, CounterService, Office, Service
-from weserve.queueing import events, issue_batch, issue_statement
+from weserve.core.tokens import resolve_device
+from weserve.organisation.models import Counter, CounterService, Device, Office, Service
+from weserve.queueing import events, issue_statement, waiting_count
+from weserve.queueing.estimate import waiting_ahead
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
+    ISSUED_ACTION,
     PRIORITIES,
     CounterSession,
     CounterSessionEvent,
@@ -94,8 +96,8 @@ def _ticket_payload(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> None:
-    events.publish(ticket.office_id, type_, ticket=_ticket_payload(ticket), **extra)
+def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> dict[str, Any]:
+    return events.publish(ticket.office_id, type_, ticket=_ticket_payload(ticket), **extra)
 
 
 # --- Issue --------------------------------------------------------------------------------
@@ -131,165 +133,152 @@ def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> Non
 
 
 class KioskNotConfirmed(Exception):
-    """The unresolved token given to `issue_ticket` is not a live kiosk of the office."""
+    """The token given to `issue_ticket_with_kiosk_token` is not a live kiosk of the office."""
 
 
-def issue_ticket(
+@dataclass(frozen=True)
+class IssuedTicket:
+    """A ticket just issued, with what its issue read on the way.
+
+    `waiting` is the office's waiting tickets ahead of it when it was issued, per
+    (service id, priority lane), zeros left out: what the slip's people ahead and wait
+    estimate are worked out from (estimate.position_and_estimate), read in the same
+    transaction, so two kiosks issuing at the same instant never both say "nobody
+    ahead". `event_seq` is the number of its `issued` live event; None for a ticket an
+    earlier attempt at the same issue wrote, whose answer was lost (see `_issue`).
+    """
+
+    ticket: Ticket
+    event_seq: int | None
+    waiting: dict[tuple[int, bool], int]
+
+
+def issue_ticket_at_kiosk(
+    kiosk: Device,
     office: Office,
     service: Service,
     *,
     priority: str = Priority.NONE,
     language: str = "ms",
-    device: Any = None,
-    user: Any = None,
-    kiosk_token: str | None = None,
-    public_id: str | None = None,
-) -> Ticket:
-    """A new waiting ticket with the next number of its series for today.
+) -> IssuedTicket:
+    """A customer takes a number at a paired kiosk of `office` (its page or the API)."""
+    if kiosk.office_id != office.pk or kiosk.kind != Device.Kind.KIOSK:
+        raise ValueError("not a kiosk of this office")
+    return _issue(office, service, _Issuer(device=kiosk), priority=priority, language=language)
 
-    `kiosk_token` is a bearer token nobody has resolved yet (the API's hot path): the
-    ticket is issued only if it belongs to a live kiosk of `office`, which then counts as
-    the issuing device; otherwise KioskNotConfirmed is raised and nothing is written.
-    On PostgreSQL the checks and all the writes are one statement (issue_statement.py).
-    `public_id` is the id an earlier attempt at this very issue gave its ticket (the
-    API's event loop, whose answer may have been lost with its connection): if that
-    ticket exists, it is the answer, and no second one is issued.
-    """
+
+def issue_ticket_by_staff(
+    user: Any,
+    office: Office,
+    service: Service,
+    *,
+    priority: str = Priority.NONE,
+    language: str = "ms",
+) -> IssuedTicket:
+    """A staff member of `office` issues a number for a customer (the API)."""
+    return _issue(office, service, _Issuer(user=user), priority=priority, language=language)
+
+
+def issue_ticket_with_kiosk_token(
+    token: str,
+    office: Office,
+    service: Service,
+    *,
+    priority: str = Priority.NONE,
+    language: str = "ms",
+) -> IssuedTicket:
+    """A kiosk program's ticket, its bearer token not yet looked up (the API's hot path):
+    issued only if the token is a live kiosk of `office`, which is then the issuing
+    device; otherwise KioskNotConfirmed, and nothing is written. On PostgreSQL the
+    statement that issues the ticket confirms the token (issue_statement.py)."""
+    return _issue(office, service, _Issuer(token=token), priority=priority, language=language)
+
+
+@dataclass(frozen=True)
+class _Issuer:
+    """Who issues: a resolved kiosk, a staff member, or a kiosk token to confirm."""
+
+    device: Device | None = None
+    user: Any = None
+    token: str | None = None
+
+
+def _issue(
+    office: Office, service: Service, issuer: _Issuer, *, priority: str, language: str
+) -> IssuedTicket:
+    """Every ticket is issued here: on PostgreSQL, outside a transaction (a request), by
+    the issue statement (issue_statement.py, the hot path), which writes what
+    `_issue_in_transaction` writes (tests/queueing/test_issue_parity.py); everywhere
+    else, and whenever the statement did not issue, by `_issue_in_transaction`, which
+    then says why or issues."""
     if priority not in PRIORITIES:
         raise DomainError("invalid_priority", _("Unknown priority."), status=422)
     language = language if language in ("ms", "en") else "ms"
     now = clock.now()
     if not office.is_active or not office.is_open(now):
         raise DomainError("office_closed", _("The office is closed now. No ticket was issued."))
-    again = public_id is not None
-    public_id = public_id or new_public_id()
-    # Inside a caller's transaction, a savepoint: the look-up below must still be able to
-    # read. Outside one (every request), the statement is its own transaction.
-    inside = connection.in_atomic_block
-    try:
-        with transaction.atomic() if inside else contextlib.nullcontext():
-            return _issue_ticket(
+    public_id = new_public_id()
+    lost = False
+    if issue_statement.applies():
+        try:
+            issued = issue_statement.issue(
                 office,
                 service,
                 priority=priority,
                 language=language,
                 now=now,
+                day=clock.business_day(now),
                 public_id=public_id,
-                device=device,
-                user=user,
-                kiosk_token=kiosk_token,
+                device=issuer.device,
+                user=issuer.user,
+                kiosk_token=issuer.token,
             )
-    except IntegrityError:
-        if not again:  # a new id clashed: refused, as any broken constraint
-            raise
-        issued = Ticket.objects.select_related("office", "service").filter(
-            public_id=public_id, office=office, service=service
-        )
-        already = issued.first()
-        if already is None:
-            raise
-        return already
-
-
-def _issue_ticket(
-    office: Office,
-    service: Service,
-    *,
-    priority: str,
-    language: str,
-    now: dt.datetime,
-    public_id: str,
-    device: Any,
-    user: Any,
-    kiosk_token: str | None,
-) -> Ticket:
-    if connection.vendor == "postgresql":
-        issued = issue_statement.issue(
-            office,
-            service,
-            priority=priority,
-            language=language,
-            now=now,
-            day=clock.business_day(now),
-            public_id=public_id,
-            device=device,
-            user=user,
-            kiosk_token=kiosk_token,
-        )
+        except issue_statement.ConnectionLost:
+            # Its batch may have been committed with the answer lost: the ticket goes
+            # again below under the same id, and if it was written, it is the answer.
+            issued, lost = None, True
         if issued is not None:
-            ticket, seq = issued
-            events.send_on_commit(office.pk, _issued_event(ticket, seq))
-            return ticket
-        # Nothing was written: the ordinary path below asks again and says why (or
-        # issues, if what failed has changed meanwhile).
-    if kiosk_token is not None:
-        device = issue_statement.kiosk_of(kiosk_token, office)
+            ticket, row = issued
+            events.send(office.pk, _issued_event(ticket, row.event_seq))  # committed
+            return IssuedTicket(ticket, row.event_seq, row.waiting)
+    device = issuer.device
+    if issuer.token is not None:
+        device = _kiosk_of(issuer.token, office)
         if device is None:
             raise KioskNotConfirmed
-    return _issue_in_transaction(
-        office,
-        service,
-        priority=priority,
-        language=language,
-        device=device,
-        user=user,
-        public_id=public_id,
-    )
-
-
-async def issue_ticket_in_loop(
-    office: Office,
-    service: Service,
-    *,
-    priority: str,
-    language: str,
-    kiosk_token: str,
-    public_id: str,
-) -> Ticket | None:
-    """`issue_ticket` for a kiosk's unresolved token, from the server's event loop (the
-    API's hot path; `can_issue_in_loop`): the statement goes with whatever else the loop
-    has to send, on the process's own connection, with no request thread. The office
-    comes with its opening hours and holidays (as the read cache holds it): the loop
-    reads no database but its own statement's. None when
-    nothing was written (the office closed, the token not a live kiosk of the office, a
-    check of the statement failed, its batch failed): `issue_ticket` then asks again, in
-    a thread, with the same `public_id`, and issues or says why."""
-    if priority not in PRIORITIES or language not in ("ms", "en"):
-        return None
-    now = clock.now()
-    if not office.is_active or not office.is_open(now):
-        return None
     try:
-        issued = await issue_statement.issue_in_loop(
+        return _issue_in_transaction(
             office,
             service,
             priority=priority,
             language=language,
             now=now,
-            day=clock.business_day(now),
             public_id=public_id,
-            kiosk_token=kiosk_token,
+            device=device,
+            user=issuer.user,
         )
-    except issue_batch.BatchFailed:
+    except IntegrityError:
+        if not lost:  # a new id clashed: refused, as any broken constraint
+            raise
+        ticket = (
+            Ticket.objects.select_related("office", "service")
+            .filter(public_id=public_id, office=office, service=service)
+            .first()
+        )
+        if ticket is None:
+            raise
+        return IssuedTicket(ticket, None, waiting_ahead(office, ticket.queued_at))
+
+
+def _kiosk_of(raw_token: str, office: Office) -> Device | None:
+    """The live kiosk of `office` behind a token, or None."""
+    device = resolve_device(raw_token)
+    if device is None or device.office_id != office.pk or device.kind != Device.Kind.KIOSK:
         return None
-    if issued is None:
-        return None
-    ticket, seq = issued
-    events.send(office.pk, _issued_event(ticket, seq))  # committed: autocommit
-    return ticket
+    return device
 
 
-def can_issue_in_loop() -> bool:
-    """Whether this code runs in a server process's event loop on PostgreSQL, where
-    `issue_ticket_in_loop` may issue (elsewhere, the test client's loops and SQLite
-    among them, tickets are issued in a thread, by `issue_ticket`)."""
-    engine = settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"]
-    # The engine from settings: `connection.vendor` would make a connection object for
-    # the request's context, which this path never uses.
-    return issue_batch.ENABLED and engine.endswith("postgresql") and events.in_server_loop()
-
-
-def _issued_event(ticket: Ticket, seq: int) -> dict[str, Any]:
+def _issued_event(ticket: Ticket, seq: int | None) -> dict[str, Any]:
     return {"seq": seq, "type": "issued", "ticket": _ticket_payload(ticket)}
 
 
@@ -300,14 +289,18 @@ def _issue_in_transaction(
     *,
     priority: str,
     language: str,
-    device: Any,
-    user: Any,
+    now: dt.datetime,
     public_id: str,
-) -> Ticket:
-    now = clock.now()
+    device: Device | None,
+    user: Any,
+) -> IssuedTicket:
+    """The specification of a ticket issue, as plain ORM in one transaction."""
     check_can_issue(office, service, at=now)
     day = clock.business_day(now)
     seq = _next_number(office.pk, service.prefix, day)
+    # Read once the day's number is ours: every earlier ticket of the series has
+    # committed, so it is counted.
+    waiting = waiting_count.counts(office.pk)
     ticket = Ticket.new_waiting(
         office,
         service,
@@ -320,23 +313,18 @@ def _issue_in_transaction(
         at=now,
     )
     ticket.save(force_insert=True)
+    user = user if getattr(user, "is_authenticated", False) else None
     _event(ticket, TicketEvent.Kind.ISSUED, at=now, user=user, device=getattr(device, "pk", None))
     log_action(
-        issue_statement.ISSUED_ACTION,
+        ISSUED_ACTION,
         user=user,
         office=office,
         target=ticket,
         actor=getattr(device, "name", ""),
-        data=issued_audit_data(ticket),
+        data={"number": ticket.number, "service": service.code, "priority": priority},
     )
-    _publish_ticket(ticket, "issued")
-    return ticket
-
-
-def issued_audit_data(ticket: Ticket) -> dict[str, str]:
-    """What the audit entry of an issued ticket records (issue_statement.py writes the
-    same in SQL)."""
-    return {"number": ticket.number, "service": ticket.service.code, "priority": ticket.priority}
+    event = _publish_ticket(ticket, "issued")
+    return IssuedTicket(ticket, event["seq"], waiting)
 
 
 # --- Counter sessions -----------------------------------------------------------------------
