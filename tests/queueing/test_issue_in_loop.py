@@ -16,6 +16,7 @@ from django.test import AsyncClient
 
 from tests.factories import build_office_tree
 from tests.threads import in_thread
+from weserve.core import live
 from weserve.core.models import AuditLog
 from weserve.organisation.devices import create_device
 from weserve.queueing import api as queue_api
@@ -130,17 +131,17 @@ def _kiosk_issuing(tree):
 
 
 def in_server_loop(scenario):
-    """Run `scenario()` in a loop attached as a server process's (events.attach_loop), as
+    """Run `scenario()` in a loop attached as a server process's (live.attach_loop), as
     `weserve serve` runs the app; the loop's own connection is closed afterwards."""
 
     async def main():
-        events.attach_loop(asyncio.get_running_loop())
+        live.attach_loop(asyncio.get_running_loop())
         try:
             return await scenario()
         finally:
-            while events._outbox_flushing[0]:  # live events on their way
+            while live._outbox_flushing[0]:  # live events on their way
                 await asyncio.sleep(0.01)
-            events.detach_loop()
+            live.detach_loop()
             await issue_statement._in_loop.discard()
 
     return async_to_sync(main)()

@@ -37,7 +37,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection
 
 from weserve.core.db import prepared_cursor
-from weserve.core.models import AuditLog
+from weserve.core.models import AuditLog, StreamSequence
 from weserve.core.tokens import LAST_USED_RESOLUTION, hash_token
 from weserve.organisation.models import Counter, Device, Office, Service
 from weserve.queueing import events, issue_batch
@@ -116,10 +116,10 @@ WITH caller AS (
   DO UPDATE SET waiting = {waiting}.waiting
   RETURNING waiting
 ), s AS (
-  INSERT INTO queueing_streamsequence (office_id, stream, last)
+  INSERT INTO {sequence} (office_id, stream, last)
   SELECT %(office)s, %(stream)s, 1 FROM t
   WHERE (SELECT waiting FROM w) IS NOT NULL AND (SELECT count(*) FROM p) >= 0
-  ON CONFLICT (office_id, stream) DO UPDATE SET last = queueing_streamsequence.last + 1
+  ON CONFLICT (office_id, stream) DO UPDATE SET last = {sequence}.last + 1
   RETURNING last
 )
 SELECT t.id, t.seq, t.number, (SELECT last FROM s), (SELECT waiting FROM w),
@@ -203,12 +203,12 @@ WITH r AS (
   DO UPDATE SET waiting = {waiting}.waiting
   RETURNING office_id, service_id, priority_lane, waiting
 ), s AS (
-  INSERT INTO queueing_streamsequence (office_id, stream, last)
+  INSERT INTO {sequence} (office_id, stream, last)
   SELECT office, %(stream)s, count(*) FROM issued
   WHERE (SELECT count(*) FROM w) >= 0
   GROUP BY office ORDER BY office
   ON CONFLICT (office_id, stream)
-  DO UPDATE SET last = queueing_streamsequence.last + EXCLUDED.last
+  DO UPDATE SET last = {sequence}.last + EXCLUDED.last
   RETURNING office_id, last
 )
 SELECT issued.i, issued.id, issued.seq, issued.number,
@@ -247,6 +247,7 @@ def _names() -> dict[str, str]:
         "event": TicketEvent._meta.db_table,
         "audit": AuditLog._meta.db_table,
         "waiting": WaitingCount._meta.db_table,
+        "sequence": StreamSequence._meta.db_table,
         "ticket_columns": ", ".join(TICKET_COLUMNS),
         "event_columns": ", ".join(EVENT_COLUMNS),
         "audit_columns": ", ".join(AUDIT_COLUMNS),

@@ -16,7 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from weserve.core import clock
+from weserve.core import clock, live
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.organisation.models import Counter, CounterService, Office, Service
@@ -286,7 +286,7 @@ def can_issue_in_loop() -> bool:
     engine = settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"]
     # The engine from settings: `connection.vendor` would make a connection object for
     # the request's context, which this path never uses.
-    return issue_batch.ENABLED and engine.endswith("postgresql") and events.in_server_loop()
+    return issue_batch.ENABLED and engine.endswith("postgresql") and live.in_server_loop()
 
 
 def _issued_event(ticket: Ticket, seq: int) -> dict[str, Any]:
