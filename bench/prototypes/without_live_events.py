@@ -1,7 +1,7 @@
 """Measurement only, not part of WeServe: the server with live events switched off.
 
 What sending live events costs a ticket, for bench/prototypes/ab_cpu.py to measure:
-`events.send` does nothing (the numbers are still taken in the issue statement).
+`live.send` does nothing (the numbers are still taken in the issue statement).
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from weserve.asgi import application  # noqa: F401 - the ASGI app this module serves
-from weserve.queueing import events
+from weserve.core import live
 
 
 def _nothing(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
-events.send = _nothing
+live.send = _nothing

@@ -82,8 +82,8 @@ def snapshot(office_id: int, stream: str, build: Callable[[], dict[str, Any]]) -
     """A screen's snapshot: `build()` with the stream's number as `seq`.
 
     The number is read before the state: an event committed in between is then both in
-    the state and numbered above `seq`, so the screen applies it twice (events describe
-    a state, so that is harmless) rather than missing it.
+    the state and numbered above `seq`, so the screen may see a change twice but never
+    misses one.
     """
     seq = current_seq(office_id, stream)
     return {"seq": seq, **build()}
