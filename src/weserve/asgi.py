@@ -11,8 +11,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from weserve.core.live import AttachLoopMiddleware  # noqa: E402
 from weserve.core.ws import WebSocketAuthMiddleware  # noqa: E402
-from weserve.queueing.events import AttachLoopMiddleware  # noqa: E402
 from weserve.routing import websocket_urlpatterns  # noqa: E402
 
 application = AttachLoopMiddleware(

@@ -277,6 +277,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The models core reaches without importing them (weserve.core.contracts): as
+# AUTH_USER_MODEL names the user, these name the office, the paired device and the
+# directory entry that says a person's offices. Core's code imports no app above it.
+WESERVE_OFFICE_MODEL = "organisation.Office"
+WESERVE_DEVICE_MODEL = "organisation.Device"
+WESERVE_STAFF_MODEL = "organisation.StaffMember"
+
 # API tokens for people expire; device tokens last until revoked.
 USER_TOKEN_TTL_HOURS = 12
 DEVICE_COOKIE_NAME = "weserve_device"

@@ -10,6 +10,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from weserve.core import live
 from weserve.queueing import events
 
 
@@ -29,9 +30,9 @@ def server_loop():
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    events.attach_loop(loop)
+    live.attach_loop(loop)
     yield loop
-    events.detach_loop()
+    live.detach_loop()
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     loop.close()
@@ -80,7 +81,7 @@ def test_events_sent_while_the_loop_is_busy_leave_together_in_order(server_loop)
 
 def test_without_a_server_loop_an_event_is_sent_at_once():
     # The test client, the task worker and management commands have no server loop.
-    events.detach_loop()
+    live.detach_loop()
     layer = get_channel_layer()
     group = events.group_name(999_002)
     channel = async_to_sync(layer.new_channel)()

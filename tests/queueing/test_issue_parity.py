@@ -24,16 +24,16 @@ from django.db import connection, models, transaction
 
 from tests.factories import build_office_tree, make_user
 from tests.threads import in_thread
+from weserve.core import live
 from weserve.core.clock import business_day
 from weserve.core.errors import DomainError
-from weserve.core.models import AuditLog
+from weserve.core.models import AuditLog, StreamSequence
 from weserve.core.roles import Role
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Device
-from weserve.queueing import events, issue_batch, issue_statement, services
+from weserve.queueing import issue_batch, issue_statement, services
 from weserve.queueing.models import (
     DailySequence,
-    StreamSequence,
     Ticket,
     TicketEvent,
     WaitingCount,
@@ -93,18 +93,16 @@ class Recorder:
     """The live events sent, and what each caller was answered."""
 
     def __init__(self, monkeypatch) -> None:
-        self.events: list[tuple[int, dict]] = []
+        self.events: list[tuple[int, str, dict]] = []
         self.answers: dict[str, tuple] = {}
-        original_send = events.send
 
-        def send(office_id, event, *args):
-            self.events.append((office_id, event))
+        def send(office_id, stream, event):
+            self.events.append((office_id, stream, event))
 
-        monkeypatch.setattr(events, "send", send)
+        monkeypatch.setattr(live, "send", send)
         # The specification's events wait for a commit that never comes (it is rolled
         # back): what it would send is taken when it is numbered.
-        monkeypatch.setattr(events, "send_on_commit", send)
-        self._restore = original_send
+        monkeypatch.setattr(live, "send_on_commit", send)
 
     def answer(self, issued: services.IssuedTicket) -> None:
         ticket = issued.ticket
@@ -114,8 +112,8 @@ class Recorder:
             issued.waiting,
         )
 
-    def sent(self) -> list[tuple[int, dict]]:
-        return sorted(self.events, key=lambda pair: (pair[0], pair[1]["seq"]))
+    def sent(self) -> list[tuple[int, str, dict]]:
+        return sorted(self.events, key=lambda sent: (sent[0], sent[1], sent[2]["seq"]))
 
 
 class HeldFirstBatch:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.core.checks import Error, Tags, register
 
 from weserve.core import crypto
+from weserve.core.contracts import REQUIRED_METHODS
 
 
 @register(Tags.security, deploy=True)
@@ -20,3 +23,31 @@ def data_key_present(app_configs: Any, **kwargs: Any) -> list[Error]:
             id="weserve.E001",
         )
     ]
+
+
+@register()
+def contracts_fulfilled(app_configs: Any, **kwargs: Any) -> list[Error]:
+    errors = []
+    for setting, methods in REQUIRED_METHODS.items():
+        label = getattr(settings, setting, None)
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError, TypeError):
+            errors.append(
+                Error(
+                    f"{setting} = {label!r} names no installed model.",
+                    hint="Name it as app_label.ModelName (docs/architecture.md).",
+                    id="weserve.E002",
+                )
+            )
+            continue
+        missing = [m for m in methods if not callable(getattr(model._default_manager, m, None))]
+        if missing:
+            errors.append(
+                Error(
+                    f"{setting}: {label}'s default manager has no {', '.join(missing)}.",
+                    hint="weserve.core.contracts says what core calls.",
+                    id="weserve.E003",
+                )
+            )
+    return errors

@@ -7,7 +7,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from weserve.core.scoping import home_office_ids, visible_office_ids, visible_offices
+from weserve.core.contracts import office_model
+from weserve.core.scoping import (
+    home_office_id,
+    home_office_ids,
+    visible_office_ids,
+    visible_offices,
+)
 
 SESSION_OFFICE_KEY = "weserve_office_id"
 
@@ -21,9 +27,9 @@ def current_office(request: HttpRequest) -> Any:
     visible = visible_office_ids(user)
     if chosen in visible:
         return visible_offices(user).filter(pk=chosen).first()
-    staff = getattr(user, "staff", None)
-    if staff is not None and staff.home_office_id in visible:
-        return staff.home_office
+    home = home_office_id(user)
+    if home is not None and home in visible:
+        return office_model().objects.filter(pk=home).first()
     own = home_office_ids(user) & visible
     pool = own or visible
     return visible_offices(user).filter(pk__in=pool).order_by("code").first()

@@ -1,4 +1,5 @@
-"""Shared records: the user account, the audit log, API tokens, idempotent responses.
+"""Shared records: the user account, the audit log, API tokens, idempotent responses,
+the numbers of the live streams.
 
 Also the disposal of records: the `DisposableModel` mixin and the `Disposal` register.
 """
@@ -174,3 +175,26 @@ class Disposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.target_type}#{self.target_id} ({self.schedule_ref})"
+
+
+class StreamSequence(models.Model):
+    """The last event number per office and live stream (`weserve.core.live`)."""
+
+    # Office by id, not a foreign key: core sits below organisation (as in AuditLog).
+    # Offices are never deleted, so the id cannot dangle.
+    office_id = models.BigIntegerField(_("office"))
+    stream = models.CharField(max_length=40)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("live stream number")
+        verbose_name_plural = _("live stream numbers")
+        constraints = [
+            # The upsert in live.next_seq conflicts on these two columns. Not named as
+            # queueing's old constraint was: both tables exist while the rows move, and
+            # PostgreSQL wants index names unique in the schema.
+            models.UniqueConstraint(fields=["office_id", "stream"], name="live_stream_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.stream}: {self.last}"

@@ -11,21 +11,17 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from weserve.core.contracts import office_model, staff_model
 from weserve.core.roles import Role, has_role
 
 M = TypeVar("M", bound=Model)
 
-# Core sits below organisation, so the office model is looked up by name, not imported.
-OFFICE_MODEL = "organisation.Office"
-
-
-def office_model() -> type[Model]:
-    return apps.get_model(OFFICE_MODEL)
+# Core sits below organisation: the office and staff models are named by settings
+# (weserve.core.contracts), not imported.
 
 
 def _descendant_ids(root_ids: set[int]) -> set[int]:
@@ -43,13 +39,16 @@ def _descendant_ids(root_ids: set[int]) -> set[int]:
 
 def home_office_ids(user: Any) -> set[int]:
     """The offices a person belongs to: home office and granted offices."""
-    staff = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
-    if staff is None:
+    if not getattr(user, "is_authenticated", False):
         return set()
-    ids = set(staff.offices.values_list("pk", flat=True))
-    if staff.home_office_id:
-        ids.add(staff.home_office_id)
-    return ids
+    return set(staff_model()._default_manager.office_ids_of(user))
+
+
+def home_office_id(user: Any) -> int | None:
+    """The person's home office, if they have one."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return staff_model()._default_manager.home_office_id_of(user)
 
 
 def visible_office_ids(user: Any) -> frozenset[int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.db import transaction
 
 from weserve.core import clock
 from weserve.core.audit import log_action
+from weserve.core.contracts import device_model
 from weserve.core.models import ApiToken
 
 
@@ -43,22 +43,10 @@ class Principal:
         return self.device is not None
 
 
-# Apps above core register how to resolve their tokens (organisation: devices).
-DeviceResolver = Callable[[str], Any]
-_device_resolvers: list[DeviceResolver] = []
-
-
-def register_device_resolver(resolver: DeviceResolver) -> None:
-    if resolver not in _device_resolvers:
-        _device_resolvers.append(resolver)
-
-
 def resolve_device(raw: str) -> Any:
-    for resolver in _device_resolvers:
-        device = resolver(raw)
-        if device is not None:
-            return device
-    return None
+    """The live device behind a device token or cookie, or None: asked of the model
+    WESERVE_DEVICE_MODEL names (weserve.core.contracts), which core does not import."""
+    return device_model()._default_manager.for_token(raw)
 
 
 @transaction.atomic

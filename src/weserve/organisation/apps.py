@@ -8,11 +8,6 @@ class OrganisationConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from weserve.core.tokens import register_device_resolver
-        from weserve.organisation.devices import resolve_device_token
-
-        register_device_resolver(resolve_device_token)
-
         from weserve.organisation.nav import register_menu
 
         register_menu()

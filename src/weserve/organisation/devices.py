@@ -14,7 +14,7 @@ from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.core.models import AuditLog
-from weserve.core.tokens import hash_token, is_stale, new_token
+from weserve.core.tokens import hash_token, new_token
 from weserve.organisation.models import Counter, Device, Office, PairingCode
 
 # Pairing codes avoid letters and digits people confuse (0/O, 1/I/L).
@@ -24,26 +24,14 @@ PAIRING_LENGTH = 8
 PAIRING_ATTEMPT_LIMIT = 10
 PAIRING_ATTEMPT_WINDOW = dt.timedelta(minutes=15)
 PAIRING_FAILED_ACTION = "organisation.device.pairing_failed"
-# Only these kinds run in a browser; the exchange is a program and keeps its token.
-BROWSER_KINDS = frozenset({Device.Kind.KIOSK, Device.Kind.DISPLAY, Device.Kind.RATING})
+# The kinds that run in a browser and are paired; programs keep their token.
+BROWSER_KINDS = frozenset(Device.Kind) - Device.PROGRAM_KINDS
 NAME_MAX_LENGTH = Device._meta.get_field("name").max_length or 100
 
 
 def resolve_device_token(raw: str) -> Device | None:
-    """The live device behind a token, or None."""
-    if not raw:
-        return None
-    device = (
-        Device.objects.select_related("office", "counter")
-        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if device is not None:
-        now = clock.now()
-        if is_stale(device.last_seen_at, now):
-            Device.objects.filter(pk=device.pk).update(last_seen_at=now)
-            device.last_seen_at = now
-    return device
+    """The live device behind a token, or None (`Device.objects.for_token`)."""
+    return Device.objects.for_token(raw)
 
 
 def default_device_name(office: Office, kind: str) -> str:

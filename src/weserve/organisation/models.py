@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import Any
 
 import holidays as holidays_lib
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
 from weserve.core.fields import PhoneNumberField
+from weserve.core.tokens import hash_token, is_stale
 
 # The holidays package's subdivision codes for Malaysia's states and federal territories.
 STATE_CHOICES = [
@@ -258,6 +260,24 @@ class StaffQuerySet(models.QuerySet):
     def of_office(self, office: Office) -> StaffQuerySet:
         return self.filter(Q(home_office=office) | Q(offices=office)).distinct()
 
+    # What core's scoping asks of WESERVE_STAFF_MODEL (weserve.core.contracts). Both read
+    # the user's `staff` relation, which Django keeps on the user object once loaded.
+
+    def office_ids_of(self, user: Any) -> set[int]:
+        """The offices a person belongs to: home office and granted offices."""
+        staff = getattr(user, "staff", None)
+        if staff is None:
+            return set()
+        ids = set(staff.offices.values_list("pk", flat=True))
+        if staff.home_office_id:
+            ids.add(staff.home_office_id)
+        return ids
+
+    def home_office_id_of(self, user: Any) -> int | None:
+        """The person's home office, or None for someone not in the directory."""
+        staff = getattr(user, "staff", None)
+        return staff.home_office_id if staff is not None else None
+
 
 class StaffMember(models.Model):
     """A person in the staff directory; signs in through `user` when they have an account."""
@@ -450,14 +470,50 @@ def services_in_order() -> models.Prefetch:
     )
 
 
+class DeviceQuerySet(models.QuerySet):
+    def live(self) -> DeviceQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def for_token(self, raw: str) -> Device | None:
+        """The live device behind a token or device cookie, or None.
+
+        What core's authentication asks of WESERVE_DEVICE_MODEL (weserve.core.contracts).
+        It also notes the device as seen, at most every `tokens.LAST_USED_RESOLUTION`:
+        the devices page shows it, and a device polling every few seconds must not turn
+        every read into a write.
+        """
+        if not raw:
+            return None
+        device = (
+            self.select_related("office", "counter")
+            .live()
+            .filter(token_hash=hash_token(raw))
+            .first()
+        )
+        if device is not None:
+            now = clock.now()
+            if is_stale(device.last_seen_at, now):
+                Device.objects.filter(pk=device.pk).update(last_seen_at=now)
+                device.last_seen_at = now
+        return device
+
+
 class Device(models.Model):
     """A kiosk, display, rating tablet or telephone exchange, tied to one office."""
 
+    # Every kind is created, listed, revoked and (unless a program) paired the same way
+    # (organisation/devices.py, `weserve device-token`, the Devices page). A new kind is
+    # a line here (at most 10 characters) and, where it is allowed in, its endpoints'
+    # and consumers' checks (e.g. `queueing.access.require_device_kind`).
     class Kind(models.TextChoices):
         KIOSK = "kiosk", _("Ticket kiosk")
         DISPLAY = "display", _("Display board")
         RATING = "rating", _("Counter rating tablet")
         EXCHANGE = "exchange", _("Telephone exchange")
+
+    # Programs keep the token printed when they were created; every other kind runs in a
+    # browser, which is paired with a code and gets the token as an httpOnly cookie.
+    PROGRAM_KINDS = frozenset({Kind.EXCHANGE})
 
     office = models.ForeignKey(
         Office, verbose_name=_("office"), on_delete=models.PROTECT, related_name="devices"
@@ -477,6 +533,8 @@ class Device(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
 
+    objects = DeviceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("device")
         verbose_name_plural = _("devices")
@@ -495,6 +553,11 @@ class Device(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_browser(self) -> bool:
+        """Paired with a browser by a pairing code (not a program keeping its token)."""
+        return self.kind not in self.PROGRAM_KINDS
 
 
 class PairingCode(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from weserve.core.api import UNRESOLVED_AUTH, principal, resolve_principal
+from weserve.core.api import UNRESOLVED_AUTH, json_response, principal, resolve_principal
 from weserve.core.errors import DomainError
 from weserve.organisation.api import office_for_caller
 from weserve.organisation.models import Counter, Device, Office, Service
@@ -222,9 +222,7 @@ def _issued_response(request: HttpRequest, issued: services.IssuedTicket) -> Htt
     not validated against IssuedTicketOut again: every kiosk touch pays for it, and
     `_issued_out` builds exactly that schema's fields (tests/queueing/test_api.py checks
     the two agree)."""
-    from weserve.api import api  # the API this router is mounted on (imports it)
-
-    return api.create_response(request, _issued_out(issued.ticket, issued.waiting), status=201)
+    return json_response(request, _issued_out(issued.ticket, issued.waiting), status=201)
 
 
 def _issued_out(

@@ -1,7 +1,7 @@
 """Live streams over WebSocket: the display board, the staff screens, the mobile ticket.
 
-A consumer only forwards numbered events; every screen rebuilds itself from a snapshot
-endpoint on connect and whenever it sees a gap in `seq`.
+A consumer only forwards numbered events (core's `LiveConsumer`); every screen rebuilds
+itself from a snapshot endpoint on connect and whenever it sees a gap in `seq`.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from weserve.core.live import LiveConsumer
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import visible_office_ids
 from weserve.organisation.models import Device, Office
@@ -35,31 +35,10 @@ def _ticket_office(public_id: str) -> int | None:
     return Ticket.objects.filter(public_id=public_id).values_list("office_id", flat=True).first()
 
 
-class StreamConsumer(AsyncJsonWebsocketConsumer):
-    """Forwards one office stream's events to the socket."""
+class StreamConsumer(LiveConsumer):
+    """Forwards the office's queue stream to the socket."""
 
-    group: str | None = None
-
-    async def join(self, office_id: int) -> None:
-        self.group = events.group_name(office_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        # Screens only listen; a ping keeps proxies from closing an idle socket.
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
-
-    async def stream_events(self, message: dict[str, Any]) -> None:
-        for event in message["events"]:
-            await self.send_event(event)
-
-    async def send_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event)
+    stream = events.QUEUE
 
 
 class DisplayConsumer(StreamConsumer):

@@ -49,7 +49,7 @@ from typing import Any
 
 from django.db import connection
 
-from weserve.core.models import AuditLog
+from weserve.core.models import AuditLog, StreamSequence
 from weserve.core.tokens import LAST_USED_RESOLUTION, hash_token
 from weserve.organisation.models import Counter, Device, Office, Service
 from weserve.queueing import events, issue_batch
@@ -57,7 +57,6 @@ from weserve.queueing.models import (
     ISSUED_ACTION,
     DailySequence,
     Priority,
-    StreamSequence,
     Ticket,
     TicketEvent,
     TicketStatus,

@@ -358,24 +358,6 @@ class CounterSessionEvent(models.Model):
         return f"{self.session_id} {self.kind} {self.at:%H:%M}"
 
 
-class StreamSequence(models.Model):
-    """The last event number per office and live stream (display, counters, operator)."""
-
-    office = models.ForeignKey(Office, on_delete=models.PROTECT)
-    stream = models.CharField(max_length=40)
-    last = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("live stream number")
-        verbose_name_plural = _("live stream numbers")
-        constraints = [
-            models.UniqueConstraint(fields=["office", "stream"], name="stream_sequence_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.office_id} {self.stream}: {self.last}"
-
-
 class WaitingCount(models.Model):
     """How many tickets wait, per office, service and lane: kept by the database itself.
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from weserve.core import clock
+from weserve.core import clock, live
 from weserve.organisation.models import Counter, Office, services_in_order
 from weserve.queueing import events
 from weserve.queueing.estimate import estimate_for_ticket
@@ -154,7 +154,10 @@ def longest_wait(office: Office) -> dt.timedelta | None:
 
 def display_snapshot(office: Office) -> dict[str, Any]:
     """What a display board needs to rebuild itself, with the stream's current seq."""
-    seq = events.current_seq(office)
+    return live.snapshot(office.pk, events.QUEUE, lambda: _display_state(office))
+
+
+def _display_state(office: Office) -> dict[str, Any]:
     calls = [
         {
             "number": t.number,
@@ -178,7 +181,7 @@ def display_snapshot(office: Office) -> dict[str, Any]:
         for row in counters_with_state(office)
     ]
     waiting = {code: info["count"] for code, info in waiting_by_service(office).items()}
-    return {"seq": seq, "calls": calls, "counters": counters, "waiting": waiting}
+    return {"calls": calls, "counters": counters, "waiting": waiting}
 
 
 def staff_at_counters(office: Office) -> dict[int, Counter]:

@@ -1,0 +1,252 @@
+"""Live events: numbered per-office streams, sent after commit. Any app publishes here.
+
+A stream is a name an app chooses (queueing's is `queue`); each (office, stream) has
+its own numbers. The protocol every live screen follows (DESIGN.md, "Live screens"):
+
+1. The app serves a snapshot of what the screen shows, with the stream's number at
+   that moment (`snapshot`): the screen renders it.
+2. The screen's WebSocket consumer (a `LiveConsumer`) forwards the stream's events, each
+   `{"seq", "type", ...}` and numbered by `publish` inside the transaction that made
+   the change, on a row that stays locked until commit: numbers follow commit order.
+3. A screen applies an event whose `seq` is one more than the last it saw; on a gap, or
+   after a reconnect, it fetches the snapshot again. Nothing depends on receiving
+   every message, so a lost send is only logged.
+
+In a server process events leave through the process's outbox: request threads put them
+there and the event loop sends them after gathering a few milliseconds, one
+channel-layer message per group (`AttachLoopMiddleware` attaches the loop on the first
+HTTP request). Without a server loop (the test client, the task worker, commands) they
+are sent at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+
+from weserve.core.models import StreamSequence
+
+log = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+
+
+def group_name(office_id: int, stream: str) -> str:
+    """The channel-layer group of an office's stream."""
+    return f"office.{office_id}.{stream}"
+
+
+def current_seq(office_id: int, stream: str) -> int:
+    """The number of the stream's last event (0 before the first)."""
+    row = StreamSequence.objects.filter(office_id=office_id, stream=stream)
+    return row.values_list("last", flat=True).first() or 0
+
+
+@functools.cache
+def _next_seq_sql() -> str:
+    # One upsert, so the first event of a stream needs no row made beforehand; the
+    # table name is read from the model (PostgreSQL rejects a bare `last + 1` here).
+    table = StreamSequence._meta.db_table
+    return (
+        f"INSERT INTO {table} (office_id, stream, last) VALUES (%s, %s, 1) "  # noqa: S608 - a model's table name
+        f"ON CONFLICT (office_id, stream) DO UPDATE SET last = {table}.last + 1 "
+        "RETURNING last"
+    )
+
+
+def next_seq(office_id: int, stream: str) -> int:
+    """Take the stream's next number. The row stays locked until the caller's transaction
+    ends, so numbers follow commit order; call it inside that transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(_next_seq_sql(), [office_id, stream])
+        return int(cursor.fetchone()[0])
+
+
+def publish(office_id: int, stream: str, type_: str, **payload: Any) -> Event:
+    """Number an event now, in the caller's transaction; send it when that commits."""
+    event = {"seq": next_seq(office_id, stream), "type": type_, **payload}
+    send_on_commit(office_id, stream, event)
+    return event
+
+
+def snapshot(office_id: int, stream: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A screen's snapshot: `build()` with the stream's number as `seq`.
+
+    The number is read before the state: an event committed in between is then both in
+    the state and numbered above `seq`, so the screen may see a change twice but never
+    misses one.
+    """
+    seq = current_seq(office_id, stream)
+    return {"seq": seq, **build()}
+
+
+def send_on_commit(office_id: int, stream: str, event: Event) -> None:
+    """Send an already numbered event when the surrounding transaction commits (at once
+    outside a transaction: what was written is committed already)."""
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block and (conn.connection is None or conn.autocommit):
+        # What on_commit does in autocommit mode, without taking a pooled connection
+        # only to ask (a connection not yet taken will be in autocommit mode).
+        send(office_id, stream, event)
+        return
+    transaction.on_commit(lambda: send(office_id, stream, event))
+
+
+def send(office_id: int, stream: str, event: Event) -> None:
+    """Send a numbered event to the stream's screens (committed work only).
+
+    In a server process (see `attach_loop`) the event joins the process's outbox and the
+    request goes on; the loop sends what the outbox holds, one message per group however
+    many events it carries, so under load many requests share one trip to the channel
+    layer. Elsewhere it is sent at once.
+    """
+    group = group_name(office_id, stream)
+    loop = _loop
+    if loop is not None and loop.is_running() and not loop.is_closed():
+        with _outbox_lock:
+            _outbox.append((group, event))
+            start = not _outbox_flushing[0]
+            _outbox_flushing[0] = True
+        if not start:
+            return
+        try:
+            loop.call_soon_threadsafe(_start_flush)
+            return
+        except RuntimeError:  # the loop closed just now (the server is stopping)
+            with _outbox_lock:
+                waiting = list(_outbox)
+                _outbox.clear()
+                _outbox_flushing[0] = False
+            for each_group, batch in _by_group(waiting).items():
+                _send_now(each_group, batch)
+            return
+    _send_now(group, [event])
+
+
+def batch_message(batch: list[Event]) -> dict[str, Any]:
+    """The channel-layer message that carries events to a group's consumers."""
+    return {"type": "stream.events", "events": batch}
+
+
+def _send_now(group: str, batch: list[Event]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not batch:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, batch_message(batch))
+    except Exception:  # noqa: BLE001 - a lost push is repaired by the snapshot
+        log.warning("could not send live event to %s", group, exc_info=True)
+
+
+def _by_group(pairs: list[tuple[str, Event]]) -> dict[str, list[Event]]:
+    grouped: dict[str, list[Event]] = {}
+    for group, event in pairs:
+        grouped.setdefault(group, []).append(event)
+    return grouped
+
+
+# The outbox of a server process: (group, event) pairs waiting for the event loop.
+_loop: asyncio.AbstractEventLoop | None = None
+_outbox: list[tuple[str, Event]] = []
+_outbox_lock = threading.Lock()
+_outbox_flushing = [False]
+_flush_tasks: set[asyncio.Future[None]] = set()
+OUTBOX_GATHER_SECONDS = 0.005
+
+
+def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Send events through this (running) loop from now on: the server's own."""
+    global _loop
+    _loop = loop
+
+
+def detach_loop() -> None:
+    global _loop
+    _loop = None
+
+
+def _start_flush() -> None:
+    task = asyncio.ensure_future(_flush())
+    _flush_tasks.add(task)
+    task.add_done_callback(_flush_tasks.discard)
+
+
+async def _flush() -> None:
+    """Send the outbox until it stays empty; events that arrive while a batch is on its
+    way go in the next batch, in the order they came."""
+    layer = get_channel_layer()
+    while True:
+        # A few milliseconds for the events of requests finishing meanwhile to join in:
+        # under load one message carries many, and no screen notices the wait.
+        await asyncio.sleep(OUTBOX_GATHER_SECONDS)
+        with _outbox_lock:
+            batch = list(_outbox)
+            _outbox.clear()
+            if not batch or layer is None:
+                _outbox_flushing[0] = False
+                return
+        by_group = _by_group(batch)
+        results = await asyncio.gather(
+            *(layer.group_send(g, batch_message(evs)) for g, evs in by_group.items()),
+            return_exceptions=True,
+        )
+        for group, result in zip(by_group, results, strict=True):
+            if isinstance(result, BaseException):
+                # A lost push is repaired by the snapshot the screen fetches on a gap.
+                log.warning("could not send live events to %s", group, exc_info=result)
+
+
+class AttachLoopMiddleware:
+    """ASGI middleware: the first HTTP request attaches the server's event loop, so that
+    live events leave through the outbox (see `send`)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] == "http" and _loop is None:
+            attach_loop(asyncio.get_running_loop())
+        return await self.app(scope, receive, send)
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Forwards one office stream's events to a screen's socket.
+
+    A subclass names its `stream`, decides in `connect` whether the caller may follow
+    the office (closing with 4404 otherwise, so another office's existence is not
+    disclosed) and then calls `join(office_id)`. It may reshape what it forwards
+    (`send_event`, or `stream_events` for a whole batch). Screens only listen; a
+    `{"type": "ping"}` is answered with `{"type": "pong"}` so proxies keep idle sockets.
+    """
+
+    stream: str = ""
+    group: str | None = None
+
+    async def join(self, office_id: int) -> None:
+        self.group = group_name(office_id, self.stream)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def stream_events(self, message: dict[str, Any]) -> None:
+        for event in message["events"]:
+            await self.send_event(event)
+
+    async def send_event(self, event: Event) -> None:
+        await self.send_json(event)
