@@ -557,6 +557,12 @@ def db_counts() -> dict[str, int]:
         "audit_entries_called": one(
             "SELECT count(*) FROM core_auditlog WHERE action = 'queueing.ticket.called'"
         ),
+        # Target: 0. Numbers repeated within an office and day (the database's unique
+        # constraint should make this impossible; the benchmark says so itself).
+        "duplicate_numbers": one(
+            "SELECT count(*) FROM (SELECT 1 FROM queueing_ticket "
+            "GROUP BY office_id, day, number HAVING count(*) > 1) d"
+        ),
     }
 
 
