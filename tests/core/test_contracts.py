@@ -23,3 +23,9 @@ def test_a_model_without_what_core_calls_is_an_error(settings):
 
     assert [e.id for e in errors] == ["weserve.E003"]
     assert "office_ids_of, home_office_id_of" in errors[0].msg
+
+
+def test_an_unset_setting_is_an_error(settings):
+    del settings.WESERVE_OFFICE_MODEL
+
+    assert [e.id for e in contracts_fulfilled(None)] == ["weserve.E002"]

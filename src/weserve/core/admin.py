@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import update_wrapper
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 from weserve.core.admin_mixins import NoDeleteAdminMixin, ReadOnlyAdminMixin
 from weserve.core.audit import log_action
@@ -39,19 +39,21 @@ def admin_site_permission(request: HttpRequest) -> bool:
 # The default site stays Django's own (other apps register on it); only its door changes.
 admin.site.has_permission = admin_site_permission  # type: ignore[method-assign]
 _django_admin_view = admin.site.admin_view
+_View = TypeVar("_View", bound=Callable[..., HttpResponseBase])
 
 
-def _admin_view(view: Callable[..., HttpResponse], cacheable: bool = False) -> Any:
+def _admin_view(view: _View, cacheable: bool = False) -> _View:
     """A signed-in person without the administrator role gets 403, as on every other page;
     Django's admin would send them to its own sign-in form instead."""
     inner = _django_admin_view(view, cacheable)
 
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not admin.site.has_permission(request):
             raise PermissionDenied
         return inner(request, *args, **kwargs)
 
-    return update_wrapper(guarded, inner)
+    # guarded takes what the view takes and hands it on, so it stands for the view.
+    return cast(_View, update_wrapper(guarded, inner))
 
 
 admin.site.admin_view = _admin_view  # type: ignore[method-assign]
@@ -65,11 +67,11 @@ def sees_all_offices(user: Any) -> bool:
         return True
     if not has_role(user, Role.ADMIN):
         return False
-    cached = getattr(user, "_weserve_sees_all", None)
+    cached: bool | None = getattr(user, "_weserve_sees_all", None)
     if cached is None:
         cached = (
             office_model()
-            .objects.filter(pk__in=home_office_ids(user), parent__isnull=True)
+            ._default_manager.filter(pk__in=home_office_ids(user), parent__isnull=True)
             .exists()
         )
         user._weserve_sees_all = cached

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -42,12 +42,13 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, offices: QuerySet, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["office"].choices = [("", _("All my offices"))] + [
-            (o.pk, str(o)) for o in offices
-        ]
+        # The office field is the TypedChoiceField declared above.
+        office = cast(forms.TypedChoiceField, self.fields["office"])
+        office.choices = [("", _("All my offices"))] + [(o.pk, str(o)) for o in offices]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError(_("The start date is after the end date."))

@@ -31,8 +31,11 @@ def contracts_fulfilled(app_configs: Any, **kwargs: Any) -> list[Error]:
     for setting, methods in REQUIRED_METHODS.items():
         label = getattr(settings, setting, None)
         try:
-            model = apps.get_model(label)
+            # An unset setting is None, on which get_model fails with AttributeError.
+            model = apps.get_model(label) if isinstance(label, str) else None
         except (LookupError, ValueError, TypeError):
+            model = None
+        if model is None:
             errors.append(
                 Error(
                     f"{setting} = {label!r} names no installed model.",

@@ -30,10 +30,11 @@ def prepared_cursor() -> Iterator[Any]:
 
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
+    # django-stubs types these as taking a CursorWrapper; Django wraps a DB-API cursor.
     wrapped = (
-        connection.make_debug_cursor(raw)
+        connection.make_debug_cursor(raw)  # type: ignore[arg-type]
         if connection.queries_logged
-        else connection.make_cursor(raw)
+        else connection.make_cursor(raw)  # type: ignore[arg-type]
     )
     with wrapped as cursor:
         yield cursor

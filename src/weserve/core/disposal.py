@@ -8,7 +8,7 @@ data it holds (encrypted fields, their look-up hashes, and whatever the model li
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -37,7 +37,9 @@ def personal_fields(model: type[DisposableModel]) -> list[models.Field]:
             if isinstance(field, MyKadField) and field.hash_field:
                 names.append(field.hash_field)
     names.extend(getattr(model, "erase_on_disposal", ()))
-    return [model._meta.get_field(name) for name in dict.fromkeys(names)]
+    # Every name is a column of the model itself (a concrete field, its hash field, or one
+    # erase_on_disposal names), never a relation pointing at it, so get_field gives a Field.
+    return [cast(models.Field, model._meta.get_field(name)) for name in dict.fromkeys(names)]
 
 
 def _blank(field: models.Field) -> Any:

@@ -193,8 +193,15 @@ class MyKadField(EncryptedTextField):
             setattr(model_instance, self.hash_field, crypto.lookup_hash(value) if value else "")
         return value
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super(models.TextField, self).formfield(**{"form_class": MyKadFormField, **kwargs})
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = MyKadFormField,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        return super(models.TextField, self).formfield(
+            form_class=form_class, choices_form_class=choices_form_class, **kwargs
+        )
 
 
 class PhoneFormField(forms.CharField):
@@ -232,5 +239,12 @@ class PhoneNumberField(EncryptedTextField):
         setattr(model_instance, self.attname, value)
         return value
 
-    def formfield(self, **kwargs: Any) -> Any:
-        return super(models.TextField, self).formfield(**{"form_class": PhoneFormField, **kwargs})
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = PhoneFormField,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        return super(models.TextField, self).formfield(
+            form_class=form_class, choices_form_class=choices_form_class, **kwargs
+        )

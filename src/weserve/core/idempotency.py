@@ -23,6 +23,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -84,7 +85,7 @@ def _caller_ident(request: HttpRequest, fingerprint: str) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    session = getattr(request, "session", None)
+    session: SessionBase | None = getattr(request, "session", None)
     if session is not None and session.session_key:
         return "session:" + session.session_key
     # Several people can share an address (an office behind one router): the body keeps

@@ -29,7 +29,7 @@ def current_office(request: HttpRequest) -> Any:
         return visible_offices(user).filter(pk=chosen).first()
     home = home_office_id(user)
     if home is not None and home in visible:
-        return office_model().objects.filter(pk=home).first()
+        return office_model()._default_manager.filter(pk=home).first()
     own = home_office_ids(user) & visible
     pool = own or visible
     return visible_offices(user).filter(pk__in=pool).order_by("code").first()

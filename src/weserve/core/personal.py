@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weserve.core import crypto
 from weserve.core.audit import log_action
-from weserve.core.fields import MyKadField, MyKadFormField, normalise_mykad
+from weserve.core.fields import MyKad, MyKadField, MyKadFormField, normalise_mykad
 from weserve.core.models import AuditLog
 from weserve.core.roles import MYKAD_REVEAL_ROLES, has_role
 from weserve.core.scoping import visible_office_ids
@@ -120,7 +120,7 @@ def reveal_mykad(
         _log_denied(instance, field, user=user, office=audit_office, ip=ip, reason="role")
         raise PermissionDenied
     value = field.to_python(getattr(instance, field.attname))
-    if not value:
+    if not isinstance(value, MyKad):  # None or "": no number stored
         return ""
     with transaction.atomic():
         log_action(

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from weserve.core.models import User
 
 
@@ -41,7 +43,7 @@ MYKAD_REVEAL_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 AUDIT_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR})
 
 
-def roles_of(user: User) -> frozenset[Role]:
+def roles_of(user: User | AnonymousUser) -> frozenset[Role]:
     """The roles of a signed-in user, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
@@ -50,11 +52,11 @@ def roles_of(user: User) -> frozenset[Role]:
         valid = {r.value for r in Role}
         names = set(user.groups.values_list("name", flat=True))
         cached = frozenset(Role(n) for n in names if n in valid)
-        user._weserve_roles = cached  # type: ignore[attr-defined]
+        user._weserve_roles = cached  # type: ignore[union-attr]
     return cached
 
 
-def has_role(user: User, *roles: Role) -> bool:
+def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return bool(roles_of(user) & set(roles))

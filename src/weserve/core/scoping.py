@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from weserve.core.contracts import office_model, staff_model
+from weserve.core.contracts import office_model, staff_manager
 from weserve.core.roles import Role, has_role
 
 M = TypeVar("M", bound=Model)
@@ -25,13 +25,11 @@ M = TypeVar("M", bound=Model)
 
 
 def _descendant_ids(root_ids: set[int]) -> set[int]:
-    office = office_model()
+    offices = office_model()._default_manager
     found = set(root_ids)
     frontier = set(root_ids)
     while frontier:
-        children = (
-            set(office.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
-        )
+        children = set(offices.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
         found |= children
         frontier = children
     return found
@@ -41,36 +39,36 @@ def home_office_ids(user: Any) -> set[int]:
     """The offices a person belongs to: home office and granted offices."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    return set(staff_model()._default_manager.office_ids_of(user))
+    return set(staff_manager().office_ids_of(user))
 
 
 def home_office_id(user: Any) -> int | None:
     """The person's home office, if they have one."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return staff_model()._default_manager.home_office_id_of(user)
+    return staff_manager().home_office_id_of(user)
 
 
 def visible_office_ids(user: Any) -> frozenset[int]:
     """Ids of every office whose records this person may read (cached per user object)."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    cached = getattr(user, "_weserve_office_ids", None)
+    cached: frozenset[int] | None = getattr(user, "_weserve_office_ids", None)
     if cached is not None:
         return cached
-    office = office_model()
+    offices = office_model()._default_manager
     if user.is_superuser:
-        ids = set(office.objects.values_list("pk", flat=True))
+        ids = set(offices.values_list("pk", flat=True))
     else:
         own = home_office_ids(user)
         ids = set(own)
         if has_role(user, Role.HEAD, Role.ADMIN):
             roots = set(
-                office.objects.filter(pk__in=own, parent__isnull=True).values_list("pk", flat=True)
+                offices.filter(pk__in=own, parent__isnull=True).values_list("pk", flat=True)
             )
             if roots:
                 # HQ heads and administrators see everything.
-                ids = set(office.objects.values_list("pk", flat=True))
+                ids = set(offices.values_list("pk", flat=True))
             elif has_role(user, Role.HEAD):
                 ids = _descendant_ids(own)
     result = frozenset(ids)
@@ -78,8 +76,8 @@ def visible_office_ids(user: Any) -> frozenset[int]:
     return result
 
 
-def visible_offices(user: Any) -> QuerySet:
-    return office_model().objects.filter(pk__in=visible_office_ids(user))
+def visible_offices(user: Any) -> QuerySet[Model]:
+    return office_model()._default_manager.filter(pk__in=visible_office_ids(user))
 
 
 def for_user(queryset: QuerySet[M], user: Any, field: str = "office") -> QuerySet[M]:
@@ -91,13 +89,15 @@ def get_for_user(queryset: QuerySet[M], user: Any, field: str = "office", **look
     """One record the user may see, or 404 (also for another office's records)."""
     try:
         return for_user(queryset, user, field).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    # ObjectDoesNotExist: the model's own DoesNotExist, which a type checker cannot see
+    # on a model class that is only known to be some Model.
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
 def office_for_user(user: Any, code: str) -> Model:
     """The office with this code, if the user may see it; 404 otherwise."""
-    return get_for_user(office_model().objects.all(), user, field="pk", code=code)
+    return get_for_user(office_model()._default_manager.all(), user, field="pk", code=code)
 
 
 def require_role(user: Any, *roles: Role) -> None:

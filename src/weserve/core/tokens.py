@@ -13,7 +13,7 @@ from django.db import transaction
 
 from weserve.core import clock
 from weserve.core.audit import log_action
-from weserve.core.contracts import device_model
+from weserve.core.contracts import device_manager
 from weserve.core.models import ApiToken
 
 
@@ -46,7 +46,7 @@ class Principal:
 def resolve_device(raw: str) -> Any:
     """The live device behind a device token or cookie, or None: asked of the model
     WESERVE_DEVICE_MODEL names (weserve.core.contracts), which core does not import."""
-    return device_model()._default_manager.for_token(raw)
+    return device_manager().for_token(raw)
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ def database_check_params(settings_dict: dict[str, Any]) -> dict[str, Any]:
     """What the PostgreSQL check connects with: the connection parameters of the database
     `settings_dict` (an entry of DATABASES) describes, with a short connect_timeout."""
     wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "healthz")
-    params = wrapper.get_connection_params()
+    params: dict[str, Any] = wrapper.get_connection_params()
     own = int(params.get("connect_timeout") or DATABASE_CHECK_TIMEOUT_SECONDS)
     params["connect_timeout"] = min(own, DATABASE_CHECK_TIMEOUT_SECONDS)
     return params
@@ -50,7 +50,8 @@ def database_ok(settings_dict: dict[str, Any]) -> bool:
                 return conn.execute("SELECT 1").fetchone() == (1,)
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row == (1,)
     except Exception:  # noqa: BLE001 - any failure means "not reachable"
         return False
 
@@ -59,7 +60,9 @@ async def _channel_round_trip() -> bool:
     layer = get_channel_layer()
     if layer is None:
         return False
-    name = await layer.new_channel("healthz.")
+    # BaseChannelLayer declares new_channel() without a prefix; the layers WeServe runs
+    # on (in-memory, Redis) take one.
+    name = await layer.new_channel("healthz.")  # type: ignore[call-arg]
     token = uuid.uuid4().hex
     await layer.send(name, {"type": "healthz", "token": token})
     message = await asyncio.wait_for(layer.receive(name), timeout=2)
