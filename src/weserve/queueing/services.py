@@ -260,14 +260,14 @@ def _issue(
     except IntegrityError:
         if not lost:  # a new id clashed: refused, as any broken constraint
             raise
-        ticket = (
+        written = (
             Ticket.objects.select_related("office", "service")
             .filter(public_id=public_id, office=office, service=service)
             .first()
         )
-        if ticket is None:
+        if written is None:
             raise
-        return IssuedTicket(ticket, None, waiting_ahead(office, ticket.queued_at))
+        return IssuedTicket(written, None, waiting_ahead(office, written.queued_at))
 
 
 def _kiosk_of(raw_token: str, office: Office) -> Device | None:
