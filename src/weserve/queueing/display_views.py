@@ -38,7 +38,7 @@ from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Device, Office, Service
 from weserve.queueing import notices, voice
 from weserve.queueing.models import Announcement, Priority
-from weserve.queueing.selectors import display_snapshot
+from weserve.queueing.selectors import current_call, display_snapshot
 
 DISPLAY_LANGUAGES = ("ms", "en")
 # Staff who may open the board with their own sign-in, to preview it.
@@ -191,7 +191,7 @@ STATE_LABELS = {
     "idle": _("Open"),
     "calling": _("Calling"),
     "serving": _("Serving"),
-    "paused": _("On a break"),
+    "paused": _("On break"),
 }
 PRIORITY_LABELS = {
     Priority.OKU: pgettext_lazy("display priority", "OKU"),
@@ -210,21 +210,16 @@ def board_context(office: Office, language: str) -> dict[str, Any]:
         ]
         waiting = snapshot["waiting"]
         calls = snapshot["calls"]
-        latest_by_counter: dict[int, dict[str, Any]] = {}
-        for call in calls:
-            if call["counter"] and call["counter"]["id"] not in latest_by_counter:
-                latest_by_counter[call["counter"]["id"]] = call
-        counters = []
-        for c in snapshot["counters"]:
-            last = latest_by_counter.get(c["id"])
-            counters.append(
-                {
-                    **c,
-                    "label": gettext("Counter {number}").format(number=c["number"]),
-                    "shown": c["ticket"] or (last["number"] if last else ""),
-                    "state_label": str(STATE_LABELS.get(c["state"], "")),
-                }
-            )
+        # A row shows the ticket its counter serves now, never an earlier one (issue 14).
+        counters = [
+            {
+                **c,
+                "label": gettext("Counter {number}").format(number=c["number"]),
+                "state_label": str(STATE_LABELS.get(c["state"], "")),
+            }
+            for c in snapshot["counters"]
+        ]
+        current = current_call(snapshot["counters"])
         items = ticker_items(office, at=now)
         other = "en" if language == "ms" else "ms"
         page_data = {
@@ -245,15 +240,26 @@ def board_context(office: Office, language: str) -> dict[str, Any]:
             },
         }
         counter_text = gettext("Counter {number}")
-        shown_calls = [
+        hero = (
+            {
+                "number": current["ticket"],
+                "priority": current["priority"],
+                "counter_id": current["id"],
+                "counter_label": counter_text.format(number=current["number"]),
+            }
+            if current
+            else None
+        )
+        earlier = [
             {
                 **call,
                 "counter_label": counter_text.format(number=call["counter"]["number"])
                 if call["counter"]
                 else "",
             }
-            for call in calls[:5]
-        ]
+            for call in calls
+            if not hero or call["number"] != hero["number"]
+        ][:4]
         return {
             "office": office,
             "office_name": office.name,
@@ -261,8 +267,8 @@ def board_context(office: Office, language: str) -> dict[str, Any]:
             "other_language": other,
             "toggle_url": reverse("display_board", args=[office.code])
             + ("" if other == settings.LANGUAGE_CODE else f"?lang={other}"),
-            "hero": shown_calls[0] if shown_calls else None,
-            "previous_calls": shown_calls[1:5],
+            "hero": hero,
+            "previous_calls": earlier,
             "counters": counters,
             "services": [{**s, "waiting": waiting.get(s["code"], 0)} for s in services],
             "ticker": [i for i in items if _is_showing(i, now)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock, live
@@ -17,6 +17,7 @@ from weserve.queueing.models import (
     CounterSession,
     Priority,
     Ticket,
+    TicketEvent,
     TicketStatus,
 )
 
@@ -169,19 +170,105 @@ def _display_state(office: Office) -> dict[str, Any]:
         }
         for t in recent_calls(office)
     ]
-    counters = [
-        {
-            "id": row["counter"].pk,
-            "number": row["counter"].number,
-            "name": row["counter"].name,
-            "kind": row["counter"].kind,
-            "state": row["state"],
-            "ticket": row["ticket"].number if row["ticket"] else None,
-        }
-        for row in counters_with_state(office)
-    ]
     waiting = {code: info["count"] for code, info in waiting_by_service(office).items()}
-    return {"calls": calls, "counters": counters, "waiting": waiting}
+    return {"calls": calls, "counters": board_counters(office), "waiting": waiting}
+
+
+# --- The display board's counter rows ------------------------------------------------------
+#
+# The rule (issue 14): a counter's row shows the ticket it is serving now, called or in
+# service, and nothing once that ticket is completed, marked no-show or transferred away;
+# its state is the console's (closed, idle, calling, serving, paused). "Now calling" is
+# the latest call that is still current: of the tickets counters serve now, the one called
+# or recalled last. The snapshot builds every row here, and every event that changes a
+# counter carries that counter's row built here too (`board_counter`), so display.js only
+# replaces a row with the event's and picks "Now calling" by the same `current_call` rule.
+
+
+def _epoch_ms(at: dt.datetime) -> int:
+    # Milliseconds, as the page compares them: both sides then order calls identically.
+    return int(at.timestamp() * 1000)
+
+
+def _last_calls(tickets: list[Ticket]) -> dict[int, dt.datetime]:
+    """When each ticket was last called: its call, or its latest recall if any."""
+    last = {t.pk: t.called_at for t in tickets if t.called_at is not None}
+    recalled = [t.pk for t in tickets if t.recalls]
+    if recalled:
+        for ticket_id, at in (
+            TicketEvent.objects.filter(ticket_id__in=recalled, kind=TicketEvent.Kind.RECALLED)
+            .values("ticket_id")
+            .annotate(at=Max("at"))
+            .values_list("ticket_id", "at")
+        ):
+            if last.get(ticket_id) is None or at > last[ticket_id]:
+                last[ticket_id] = at
+    return last
+
+
+def _board_row(
+    counter: Counter,
+    session: CounterSession | None,
+    ticket: Ticket | None,
+    last_call: dt.datetime | None,
+) -> dict[str, Any]:
+    return {
+        "id": counter.pk,
+        "number": counter.number,
+        "name": counter.name,
+        "kind": counter.kind,
+        "state": counter_state(counter, session, ticket),
+        "ticket": ticket.number if ticket else None,
+        "priority": ticket.priority if ticket else None,
+        "last_call_ms": _epoch_ms(last_call) if ticket and last_call else None,
+    }
+
+
+def board_counters(office: Office) -> list[dict[str, Any]]:
+    """The display board's row of every active counter of the office, in number order."""
+    counters = list(Counter.objects.filter(office=office, is_active=True).order_by("number"))
+    sessions = {
+        s.counter_id: s
+        for s in CounterSession.objects.filter(counter__office=office, closed_at__isnull=True)
+    }
+    active = {
+        t.counter_id: t
+        for t in Ticket.objects.filter(office=office, status__in=ACTIVE_STATUSES).only(
+            "id", "counter_id", "number", "priority", "status", "called_at", "recalls"
+        )
+    }
+    last = _last_calls(list(active.values()))
+    rows = []
+    for counter in counters:
+        ticket = active.get(counter.pk)
+        rows.append(
+            _board_row(
+                counter, sessions.get(counter.pk), ticket, last.get(ticket.pk) if ticket else None
+            )
+        )
+    return rows
+
+
+def board_counter(counter: Counter) -> dict[str, Any]:
+    """One counter's row as the board shows it now (read afresh, inside the caller's
+    transaction): what the events that change a counter carry."""
+    session = CounterSession.objects.filter(counter=counter, closed_at__isnull=True).first()
+    ticket = (
+        Ticket.objects.filter(counter=counter, status__in=ACTIVE_STATUSES)
+        .only("id", "counter_id", "number", "priority", "status", "called_at", "recalls")
+        .first()
+    )
+    last = _last_calls([ticket]) if ticket else {}
+    return _board_row(counter, session, ticket, last.get(ticket.pk) if ticket else None)
+
+
+def current_call(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """ "Now calling": the row whose ticket was called or recalled last (display.js's
+    `currentCall` is the same rule); None when no counter serves anyone now."""
+    serving = [r for r in rows if r["ticket"] and r["last_call_ms"] is not None]
+    if not serving:
+        return None
+    return max(serving, key=lambda r: (r["last_call_ms"], r["number"]))
 
 
 def staff_at_counters(office: Office) -> dict[int, Counter]:

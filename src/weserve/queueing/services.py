@@ -33,7 +33,7 @@ from weserve.queueing.models import (
     TicketEvent,
     TicketStatus,
 )
-from weserve.queueing.selectors import counter_ref
+from weserve.queueing.selectors import board_counter, counter_ref
 
 # A customer marked as not having come may be reinstated within this time.
 REINSTATE_MINUTES = 30
@@ -341,7 +341,9 @@ def _session_event(
 
 
 def _publish_counter(counter: Counter, type_: str, **extra: Any) -> None:
-    events.publish(counter.office_id, type_, counter=counter_ref(counter), **extra)
+    # `counter` is the counter's row as the display board shows it now (a superset of
+    # `counter_ref`): the board replaces its row with it instead of working it out.
+    events.publish(counter.office_id, type_, counter=board_counter(counter), **extra)
 
 
 @transaction.atomic
@@ -543,7 +545,7 @@ def call_next(counter: Counter, *, acting_user: Any) -> Ticket | None:
         target=ticket,
         data={"number": ticket.number, "counter": counter.number},
     )
-    _publish_ticket(ticket, "called")
+    _publish_ticket(ticket, "called", counter=board_counter(counter))
     return ticket
 
 
@@ -582,7 +584,7 @@ def recall(ticket: Ticket, *, acting_user: Any) -> Ticket:
         target=ticket,
         data={"number": ticket.number, "recalls": ticket.recalls},
     )
-    _publish_ticket(ticket, "recalled")
+    _publish_ticket(ticket, "recalled", counter=board_counter(ticket.counter))
     return ticket
 
 
@@ -603,7 +605,7 @@ def start_service(ticket: Ticket, *, acting_user: Any) -> Ticket:
         target=ticket,
         data={"number": ticket.number},
     )
-    _publish_ticket(ticket, "started")
+    _publish_ticket(ticket, "started", counter=board_counter(ticket.counter))
     return ticket
 
 
@@ -627,7 +629,7 @@ def mark_no_show(ticket: Ticket, *, acting_user: Any) -> Ticket:
         target=ticket,
         data={"number": ticket.number},
     )
-    _publish_ticket(ticket, "no_show")
+    _publish_ticket(ticket, "no_show", counter=board_counter(counter))
     return ticket
 
 
@@ -718,7 +720,12 @@ def transfer(
         target=ticket,
         data=data,
     )
-    _publish_ticket(ticket, "transferred", from_counter=counter_ref(from_counter))
+    _publish_ticket(
+        ticket,
+        "transferred",
+        from_counter=counter_ref(from_counter),
+        counter=board_counter(from_counter) if from_counter else None,
+    )
     return ticket
 
 
@@ -749,7 +756,12 @@ def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
         target=ticket,
         data={"number": ticket.number, "outcome": outcome[:200]},
     )
-    _publish_ticket(ticket, "completed", from_counter=counter_ref(counter))
+    _publish_ticket(
+        ticket,
+        "completed",
+        from_counter=counter_ref(counter),
+        counter=board_counter(counter) if counter else None,
+    )
     return ticket
 
 

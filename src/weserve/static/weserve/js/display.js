@@ -9,9 +9,16 @@
  * old call. If the WebSocket keeps failing the board polls the snapshot instead, and
  * then announces the calls that are new since its previous snapshot.
  *
+ * What a counter's row shows is the server's rule: the snapshot and every event that
+ * changes a counter carry the counter's row (weserve/queueing/selectors.py,
+ * board_counters), and the board only replaces rows. "Now calling" is picked from the
+ * rows by the same rule as the server's current_call. A call is drawn as soon as its
+ * event is applied; only the voice waits its turn.
+ *
  * Reading rules live on the server (weserve/queueing/voice.py); this file only looks
  * words up in the table the page carries. Announcements play one after another: chime,
- * Malay, English. A read-only window.__displayState lets tests see what happened.
+ * Malay, English. A read-only window.__displayState lets tests see what happened, and
+ * the board's data-* attributes say what it shows.
  */
 (function () {
   "use strict";
@@ -24,7 +31,7 @@
   var STR = DATA.strings;
 
   var MAX_CALLS = 8;
-  var MIN_SHOW_MS = 3500; // a call stays highlighted at least this long, sound or not
+  var MIN_SHOW_MS = 3500; // an announcement's turn, and the highlight, last this long at least
   var WORD_GAP_S = 0.06;
   var CHIME_GAP_MS = 250;
   var LANGUAGE_GAP_MS = 700;
@@ -40,7 +47,8 @@
   // accepts and drops, a server that refuses), so such a board falls back to polling.
   var HEALTHY_AFTER_MS = 10000;
   var POLL_ANNOUNCE_WINDOW_MS = 2 * 60 * 1000;
-  var OFFLINE_AFTER_MS = 5000;
+  var OFFLINE_AFTER_MS = 2000; // the banner shows within 5 s of a lost connection
+  var STATUS_CHECK_MS = 1000;
   var TICKER_PX_PER_S_PER_VW = 0.075; // scroll speed as a share of the screen width
   var REDUCED_ROTATE_MS = 12000;
   var TIME_ZONE = "Asia/Kuala_Lumpur";
@@ -80,6 +88,7 @@
     ticker: DATA.ticker || [],
     mode: "live",
     connected: false,
+    synced: true, // the embedded snapshot is current when the page loads
     connections: 0,
     resyncs: 0,
     lastContact: Date.now(),
@@ -97,46 +106,45 @@
     return callKey(call.number, call.counter ? call.counter.id : "", at);
   }
 
-  function counterFromSnapshot(c) {
-    return {
-      id: c.id,
-      number: c.number,
-      name: c.name,
-      open: c.state !== "closed",
-      paused: c.state === "paused",
-      ticket: c.ticket,
-      ticketStatus: c.state === "serving" ? "serving" : c.ticket ? "called" : null,
-      last: null,
-    };
-  }
-  function counterState(c) {
-    if (!c.open) return "closed";
-    if (c.ticket) return c.ticketStatus === "serving" ? "serving" : "calling";
-    if (c.paused) return "paused";
-    return "idle";
-  }
-  function findCounter(ref) {
-    if (!ref) return null;
+  // A counter's row is the server's (weserve.queueing.selectors.board_counters): the
+  // snapshot carries every row and each event that changes a counter carries that row,
+  // so the board never works out a counter's ticket itself; it only replaces rows.
+  function findCounter(id) {
     for (var i = 0; i < state.counters.length; i++) {
-      if (state.counters[i].id === ref.id) return state.counters[i];
+      if (state.counters[i].id === id) return i;
     }
-    return null;
+    return -1;
+  }
+
+  // "Now calling" is the latest call that is still current: of the tickets counters
+  // serve now, the one called or recalled last (selectors.current_call, the same rule).
+  function currentCall() {
+    var best = null;
+    state.counters.forEach(function (c) {
+      if (!c.ticket || c.last_call_ms === null || c.last_call_ms === undefined) return;
+      if (
+        !best ||
+        c.last_call_ms > best.last_call_ms ||
+        (c.last_call_ms === best.last_call_ms && c.number > best.number)
+      ) {
+        best = c;
+      }
+    });
+    return best;
   }
 
   function adoptSnapshot(snap) {
     state.seq = snap.seq;
     state.floor = Math.max(state.floor, snap.seq);
     state.calls = (snap.calls || []).slice(0, MAX_CALLS);
-    state.counters = (snap.counters || []).map(counterFromSnapshot);
+    state.counters = (snap.counters || []).map(function (c) {
+      return Object.assign({}, c);
+    });
     state.waiting = Object.assign({}, snap.waiting || {});
     for (var i = state.calls.length - 1; i >= 0; i--) {
-      var call = state.calls[i];
-      knownCalls.add(keyOfSnapshotCall(call));
-      var counter = findCounter(call.counter);
-      if (counter) counter.last = call.number;
+      knownCalls.add(keyOfSnapshotCall(state.calls[i]));
     }
     render();
-    if (!playing) showHero(state.calls[0] || null, false);
   }
 
   // --- Applying events ---------------------------------------------------------------------
@@ -146,35 +154,15 @@
     if (!service) return;
     state.waiting[service] = Math.max(0, (state.waiting[service] || 0) + delta);
   }
-  function setTicket(ref, number, status) {
-    var c = findCounter(ref);
-    if (!c) {
+  function replaceRow(row) {
+    if (!row || typeof row.state !== "string") return;
+    var i = findCounter(row.id);
+    if (i === -1) {
+      // A counter this board has never seen (added since it loaded): start again.
       needsResync = true;
       return;
     }
-    c.open = true;
-    c.ticket = number;
-    c.ticketStatus = status;
-    c.last = number;
-  }
-  function clearTicket(ref, number) {
-    var c = findCounter(ref);
-    if (!c) {
-      if (ref) needsResync = true;
-      return;
-    }
-    if (c.ticket === number) {
-      c.ticket = null;
-      c.ticketStatus = null;
-    }
-  }
-  function setSession(ref, changes) {
-    var c = findCounter(ref);
-    if (!c) {
-      needsResync = true;
-      return;
-    }
-    Object.assign(c, changes);
+    state.counters[i] = Object.assign({}, row);
   }
   function removeCall(number) {
     state.calls = state.calls.filter(function (call) {
@@ -202,6 +190,7 @@
 
   function applyEvent(e) {
     var t = e.ticket || {};
+    replaceRow(e.counter);
     switch (e.type) {
       case "issued":
       case "reinstated":
@@ -212,55 +201,37 @@
         break;
       case "called":
         bump(t.service, -1);
-        setTicket(t.counter, t.number, "called");
         addCall(t);
         break;
-      case "recalled":
-        setTicket(t.counter, t.number, "called");
-        break;
       case "started":
-        setTicket(t.counter, t.number, "serving");
         setCallStatus(t.number, "serving");
         break;
       case "completed":
-        clearTicket(e.from_counter || t.counter, t.number);
         setCallStatus(t.number, "completed");
         break;
       case "no_show":
-        clearTicket(t.counter, t.number);
         removeCall(t.number);
         break;
       case "transferred":
-        // A transfer sends a called or serving ticket back to waiting, maybe elsewhere.
-        clearTicket(e.from_counter, t.number);
+        // Back to waiting, maybe under another service: no longer a call anywhere.
         removeCall(t.number);
         bump(t.service, 1);
-        break;
-      case "counter_opened":
-        setSession(e.counter, { open: true, paused: false, ticket: null, ticketStatus: null });
-        break;
-      case "counter_paused":
-        setSession(e.counter, { paused: true });
-        break;
-      case "counter_resumed":
-        setSession(e.counter, { paused: false });
-        break;
-      case "counter_closed":
-        setSession(e.counter, { open: false, paused: false, ticket: null, ticketStatus: null });
         break;
       case "notices_changed":
         refreshNotices();
         break;
       default:
-        // A type this board does not know only moves the sequence on.
+        // Counter events carry only their row; a type this board does not know only
+        // moves the sequence on.
         break;
     }
   }
 
   var fetching = false;
   var pending = [];
+  var draws = []; // when each live call reached the page and when it was drawn, for tests
 
-  function onEvent(e) {
+  function onEvent(e, receivedAt) {
     state.lastContact = Date.now();
     if (fetching) {
       // Bounded: a snapshot that keeps failing must not let the buffer grow for ever;
@@ -278,12 +249,31 @@
     applyEvent(e);
     render();
     if ((e.type === "called" || e.type === "recalled") && e.seq > state.floor) {
+      // Drawn now; only the voice waits its turn behind earlier announcements.
+      flash(e.ticket && e.ticket.counter ? e.ticket.counter.id : null);
+      noteDrawn(e, receivedAt);
       enqueue(e.seq, e.type, e.ticket, "live");
     }
     if (needsResync) {
       needsResync = false;
       resync("unknown counter");
     }
+  }
+
+  function noteDrawn(e, receivedAt) {
+    var entry = {
+      seq: e.seq,
+      type: e.type,
+      number: e.ticket ? e.ticket.number : null,
+      receivedAt: receivedAt || performance.now(),
+      drawnAt: null,
+    };
+    draws.push(entry);
+    if (draws.length > 200) draws.shift();
+    // The frame that carries the change: what a person sees.
+    requestAnimationFrame(function () {
+      entry.drawnAt = performance.now();
+    });
   }
 
   // --- Snapshot --------------------------------------------------------------------------
@@ -306,7 +296,9 @@
     var list = pending.splice(0).sort(function (a, b) {
       return a.seq - b.seq;
     });
-    list.forEach(onEvent);
+    list.forEach(function (e) {
+      onEvent(e);
+    });
   }
 
   function resync(reason) {
@@ -319,6 +311,7 @@
         resyncDelay = BACKOFF_START_MS;
         state.resyncs += 1;
         state.lastContact = Date.now();
+        state.synced = true;
         if (state.mode === "polling") {
           adoptAnnouncingNew(snap);
         } else {
@@ -385,6 +378,7 @@
       setStatus();
     };
     sock.onmessage = function (message) {
+      var receivedAt = performance.now();
       var event;
       try {
         event = JSON.parse(message.data);
@@ -396,12 +390,15 @@
         clearTimeout(pongTimer);
         return;
       }
-      if (event && typeof event.seq === "number") onEvent(event);
+      if (event && typeof event.seq === "number") onEvent(event, receivedAt);
     };
     sock.onclose = function () {
       if (socket !== sock) return;
       socket = null;
       state.connected = false;
+      // What the board shows stays, but it is no longer known to be current: only a
+      // snapshot fetched after the next connection makes it so.
+      state.synced = false;
       clearTimeout(healthyTimer);
       stopPing();
       if (!opened || Date.now() - openedAt < HEALTHY_AFTER_MS) failures += 1;
@@ -444,6 +441,7 @@
     if (!pollTimer) return;
     clearInterval(pollTimer);
     pollTimer = null;
+    lastPollOk = 0;
     state.mode = "live";
   }
 
@@ -460,6 +458,7 @@
       );
     });
     adoptSnapshot(snap);
+    if (fresh.length) flash(fresh[0].counter.id);
     fresh.reverse().forEach(function (call) {
       enqueue(snap.seq, "called", call, "poll");
     });
@@ -472,32 +471,56 @@
       .then(function (snap) {
         fetching = false;
         state.lastContact = Date.now();
+        lastPollOk = Date.now();
         if (snap.seq !== state.seq) adoptAnnouncingNew(snap);
         drainPending();
       })
       .catch(function () {
         fetching = false;
+        lastPollOk = 0;
       })
       .then(setStatus);
   }
 
+  // Polling is live only on the evidence of its own fetches: the last one succeeded,
+  // recently. (What the socket said before it dropped proves nothing about now.)
+  var lastPollOk = 0;
+
   function isLive() {
-    return state.connected || (state.mode === "polling" && Date.now() - state.lastContact < 3 * POLL_MS);
+    if (state.connected && state.synced) return true;
+    return state.mode === "polling" && lastPollOk > 0 && Date.now() - lastPollOk < 3 * POLL_MS;
   }
+
+  // Since when the board has not been live (null while it is). The banner shows once
+  // that has lasted OFFLINE_AFTER_MS, counted from the first moment, never restarted by
+  // later checks, and hides as soon as a snapshot has been adopted again.
+  var offlineSince = null;
+  var bannerTimer = null;
 
   function setStatus() {
     var live = isLive();
-    root.setAttribute("data-state", state.connected ? "live" : live ? "polling" : "offline");
+    root.setAttribute(
+      "data-state",
+      state.connected && state.synced ? "live" : live ? "polling" : "offline",
+    );
     var banner = root.querySelector("[data-connection]");
-    if (!banner) return;
-    clearTimeout(setStatus.timer);
     if (live) {
-      banner.hidden = true;
-    } else {
+      offlineSince = null;
+      clearTimeout(bannerTimer);
+      bannerTimer = null;
+      if (banner) banner.hidden = true;
+      return;
+    }
+    if (offlineSince === null) offlineSince = Date.now();
+    var left = OFFLINE_AFTER_MS - (Date.now() - offlineSince);
+    if (left <= 0) {
+      if (banner) banner.hidden = false;
+    } else if (!bannerTimer) {
       // A reconnect that takes a moment is not worth alarming anyone about.
-      setStatus.timer = setTimeout(function () {
-        banner.hidden = isLive();
-      }, OFFLINE_AFTER_MS);
+      bannerTimer = setTimeout(function () {
+        bannerTimer = null;
+        setStatus();
+      }, left);
     }
   }
 
@@ -508,6 +531,7 @@
 
   function render() {
     renderCounters();
+    renderHero();
     renderWaiting();
     renderPrevious();
   }
@@ -549,10 +573,10 @@
     }
     state.counters.forEach(function (c, i) {
       var row = rows[i];
-      var s = counterState(c);
-      row.setAttribute("data-state", s);
-      row.querySelector("[data-counter-state]").textContent = STR.states[s] || "";
-      row.querySelector("[data-counter-ticket]").textContent = c.ticket || c.last || "\u2014";
+      row.setAttribute("data-state", c.state);
+      row.setAttribute("data-ticket", c.ticket || "");
+      row.querySelector("[data-counter-state]").textContent = STR.states[c.state] || "";
+      row.querySelector("[data-counter-ticket]").textContent = c.ticket || "\u2014";
     });
   }
 
@@ -590,30 +614,53 @@
       });
   }
 
-  function showHero(call, flash) {
+  // The hero always shows "Now calling" by the rule, drawn with the event that changed it;
+  // the voice never holds it back.
+  function renderHero() {
     var hero = root.querySelector("[data-hero]");
-    heroNumber = call ? call.number : null;
-    root.querySelector("[data-hero-number]").textContent = call ? call.number : "\u2014";
-    root.querySelector("[data-hero-counter]").textContent =
-      call && call.counter ? counterLabel(call.counter.number) : "";
+    var current = currentCall();
+    heroNumber = current ? current.ticket : null;
+    hero.setAttribute("data-current-ticket", current ? current.ticket : "");
+    hero.setAttribute("data-current-counter", current ? String(current.id) : "");
+    root.querySelector("[data-hero-number]").textContent = current ? current.ticket : "\u2014";
+    root.querySelector("[data-hero-counter]").textContent = current ? counterLabel(current.number) : "";
     var priority = root.querySelector("[data-hero-priority]");
-    var label = call && call.priority && call.priority !== "none" ? STR.priorities[call.priority] : "";
+    var label =
+      current && current.priority && current.priority !== "none" ? STR.priorities[current.priority] : "";
     priority.textContent = label || "";
     priority.hidden = !label;
+  }
+
+  // Three pulses on the hero and the counter's row for a call heard live, restarted by
+  // each call; the highlight stays while the voice is still speaking calls.
+  var flashTimer = null;
+  var flashedAt = 0;
+
+  function flash(counterId) {
+    var hero = root.querySelector("[data-hero]");
     root.querySelectorAll("[data-counter-id][data-flash]").forEach(function (row) {
       row.removeAttribute("data-flash");
     });
-    if (flash) {
-      // Re-adding the attribute restarts the pulses for a call right after another.
-      hero.removeAttribute("data-flash");
-      void hero.offsetWidth;
-      hero.setAttribute("data-flash", "");
-      var row = call.counter && root.querySelector('[data-counter-id="' + call.counter.id + '"]');
-      if (row) row.setAttribute("data-flash", "");
-    } else {
-      hero.removeAttribute("data-flash");
-    }
-    renderPrevious();
+    hero.removeAttribute("data-flash");
+    void hero.offsetWidth; // re-adding the attribute restarts the animation
+    hero.setAttribute("data-flash", "");
+    var row = counterId !== null && root.querySelector('[data-counter-id="' + counterId + '"]');
+    if (row) row.setAttribute("data-flash", "");
+    flashedAt = Date.now();
+    clearTimeout(flashTimer);
+    flashTimer = null;
+  }
+
+  function unflashWhenQuiet() {
+    if (playing || queue.length) return;
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(function () {
+      if (playing || queue.length) return;
+      root.querySelector("[data-hero]").removeAttribute("data-flash");
+      root.querySelectorAll("[data-counter-id][data-flash]").forEach(function (row) {
+        row.removeAttribute("data-flash");
+      });
+    }, Math.max(0, MIN_SHOW_MS - (Date.now() - flashedAt)));
   }
 
   // --- Voice ------------------------------------------------------------------------------
@@ -852,14 +899,6 @@
     var entry = queue.shift();
     playing = entry;
     entry.startedAt = Date.now();
-    showHero(
-      {
-        number: entry.number,
-        priority: entry.priority,
-        counter: { id: entry.counterId, number: entry.counter },
-      },
-      true,
-    );
     var started = Date.now();
     announce(entry)
       .catch(function () {
@@ -873,12 +912,8 @@
       .then(function () {
         entry.endedAt = Date.now();
         playing = null;
-        var hero = root.querySelector("[data-hero]");
-        hero.removeAttribute("data-flash");
-        root.querySelectorAll("[data-counter-id][data-flash]").forEach(function (row) {
-          row.removeAttribute("data-flash");
-        });
         pump();
+        unflashWhenQuiet();
       });
   }
 
@@ -1031,6 +1066,8 @@
           calls: state.calls,
           waiting: state.waiting,
           announcements: log,
+          draws: draws,
+          synced: state.synced,
         }),
       );
     },
@@ -1060,6 +1097,6 @@
   setInterval(function () {
     if (state.connected && !playing) resync("periodic");
   }, SAFETY_RESYNC_MS);
-  setInterval(setStatus, POLL_MS);
+  setInterval(setStatus, STATUS_CHECK_MS);
   connect();
 })();
