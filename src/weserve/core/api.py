@@ -26,8 +26,28 @@ from weserve.core.tokens import Principal, resolve_bearer, resolve_device
 
 logger = logging.getLogger("weserve.api")
 
-# Ninja's message when the body is not JSON at all; recognised to answer 422, not 400.
+# Ninja's message when the body is not JSON at all; recognised to answer 422 or 415.
 _UNPARSABLE_BODY = "Cannot parse request body"
+
+
+def is_json_content_type(request: HttpRequest) -> bool:
+    """Whether the request says its body is JSON (application/json, or a `+json` type)."""
+    kind = (request.content_type or "").lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+def unreadable_body_error(request: HttpRequest) -> tuple[int, str, str, dict[str, str]]:
+    """Status, code and message for a body that is not JSON where JSON was expected: 422
+    (an invalid `body`) when it says it is JSON, 415 when it says it is something else.
+
+    A JSON body is read whatever its Content-Type says (Ninja's parser does), so a client
+    that forgets the header still works; what cannot be read is refused, never guessed at.
+    """
+    if is_json_content_type(request):
+        message = _("The request body is not valid JSON.")
+        return 422, "invalid", message, {"body": message}
+    message = _("Send the request body as JSON, with Content-Type: application/json.")
+    return 415, "unsupported_media_type", message, {}
 
 
 def _require_csrf(request: HttpRequest) -> None:
@@ -220,8 +240,9 @@ def make_api(**kwargs: Any) -> NinjaAPI:
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE_BODY):
-            message = _("The request body is not valid JSON.")
-            return error_response(api, request, 422, "invalid", message, fields={"body": message})
+            status, code, message, fields = unreadable_body_error(request)
+            extra = {"fields": fields} if fields else {}
+            return error_response(api, request, status, code, message, **extra)
         codes = {
             400: "bad_request",
             401: "unauthenticated",
@@ -229,6 +250,8 @@ def make_api(**kwargs: Any) -> NinjaAPI:
             404: "not_found",
             405: "method_not_allowed",
             409: "conflict",
+            413: "request_too_large",
+            415: "unsupported_media_type",
             422: "invalid",
             429: "rate_limited",
         }
