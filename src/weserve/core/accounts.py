@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpRequest
 
 from weserve.core.audit import log_action
 from weserve.core.tokens import revoke_all_user_tokens
@@ -43,3 +45,21 @@ def account_deactivated(user: Any, *, acting_user: Any = None, ip: str | None = 
         data={"tokens_revoked": revoked},
     )
     return revoked
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """The username a failed sign-in is counted under (AXES_USERNAME_CALLABLE).
+
+    No longer than a username can be: Django's sign-in forms do not bound its length
+    (AuthenticationForm sets max_length after the field made its validators), and axes
+    stores it in a 255-character column, which PostgreSQL enforces: a 100,000-character
+    username was a 500 there. Longer ones belong to nobody; they count under their start.
+    """
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = request.POST.get("username")
+    if username is None:
+        return None
+    limit = get_user_model()._meta.get_field("username").max_length or 150
+    return str(username)[:limit]

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from weserve.core.api import principal
+from weserve.core.api import Schema, principal
 from weserve.core.net import client_ip
 from weserve.core.tokens import issue_user_token, revoke_user_token
 
