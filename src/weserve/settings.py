@@ -108,13 +108,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Early, so that they see every answer and stop bad input before anything reads it.
+    # Early, so that it sees every answer, also those of the middleware below.
     "weserve.core.guards.ApiErrorShapeMiddleware",
-    "weserve.core.guards.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "weserve.core.middleware.MalayFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Once the language is known (its refusals are read), before anything reads the body.
+    "weserve.core.guards.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -10,6 +10,7 @@ import json
 
 import pytest
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.db import OperationalError
 from django.test import Client
 
@@ -198,3 +199,16 @@ def test_audit_filter_dates_at_the_ends_of_the_calendar_are_form_errors(
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert list(response.context["entries"]) == []
+
+
+def test_refusals_are_in_malay_unless_english_was_chosen(tree):
+    malay = Client().get(f"{API}/tickets/%00")
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    assert malay.json()["detail"].startswith("Input tidak sah")
+    assert english.get(f"{API}/tickets/%00").json()["fields"]["path"] == (
+        "Text may not contain NUL characters."
+    )
+    assert Client().get(f"{API}/nowhere").json()["detail"] != "Not found."
+    assert english.get(f"{API}/nowhere").json()["detail"] == "Not found."

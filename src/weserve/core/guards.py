@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
@@ -159,7 +160,11 @@ class ApiErrorShapeMiddleware:
             or response.get("Content-Type", "").startswith("application/json")
         ):
             return response
-        code, detail = _generic_error(response.status_code)
+        # In the request's language (LocaleMiddleware set it on the way in), whatever the
+        # thread was left speaking.
+        language = getattr(request, "LANGUAGE_CODE", None) or settings.LANGUAGE_CODE
+        with translation.override(language):
+            code, detail = _generic_error(response.status_code)
         shaped = api_error(response.status_code, code, detail)
         for header in _KEPT_HEADERS:
             if header in response:
