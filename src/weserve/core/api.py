@@ -8,26 +8,77 @@ other offices' records, 409 for state conflicts, 422 for invalid fields.
 from __future__ import annotations
 
 import logging
+import types
+import typing
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja import Schema as NinjaSchema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
+from pydantic import ValidationInfo, field_validator
 
 from weserve.core.errors import DomainError
 from weserve.core.tokens import Principal, resolve_bearer, resolve_device
 
 logger = logging.getLogger("weserve.api")
 
-# Ninja's message when the body is not JSON at all; recognised to answer 422, not 400.
+# Ninja's message when the body is not JSON at all; recognised to answer 422 or 415.
 _UNPARSABLE_BODY = "Cannot parse request body"
+
+
+def is_json_content_type(request: HttpRequest) -> bool:
+    """Whether the request says its body is JSON (application/json, or a `+json` type)."""
+    kind = (request.content_type or "").lower()
+    return kind == "application/json" or kind.endswith("+json")
+
+
+def unreadable_body_error(request: HttpRequest) -> tuple[int, str, str, dict[str, str]]:
+    """Status, code and message for a body that is not JSON where JSON was expected: 422
+    (an invalid `body`) when it says it is JSON, 415 when it says it is something else.
+
+    A JSON body is read whatever its Content-Type says (Ninja's parser does), so a client
+    that forgets the header still works; what cannot be read is refused, never guessed at.
+    """
+    if is_json_content_type(request):
+        message = _("The request body is not valid JSON.")
+        return 422, "invalid", message, {"body": message}
+    message = _("Send the request body as JSON, with Content-Type: application/json.")
+    return 415, "unsupported_media_type", message, {}
+
+
+def _takes_number_not_bool(annotation: Any) -> bool:
+    """Whether a field is a number (int or float, maybe optional) that is not also a bool."""
+    if annotation in (int, float):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = typing.get_args(annotation)
+        return bool not in members and any(m in (int, float) for m in members)
+    return False
+
+
+class Schema(NinjaSchema):
+    """The base of every API schema: Ninja's, except that a number is a number.
+
+    Pydantic reads `true` as 1 where it wants an int, so `{"counter": true}` named counter
+    1. JSON says what it sends; a boolean where a number (an id, a count) belongs is 422.
+    """
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _takes_number_not_bool(field.annotation):
+                raise ValueError(_("Send a number, not true or false."))
+        return value
 
 
 def _require_csrf(request: HttpRequest) -> None:
@@ -220,8 +271,9 @@ def make_api(**kwargs: Any) -> NinjaAPI:
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and str(exc).startswith(_UNPARSABLE_BODY):
-            message = _("The request body is not valid JSON.")
-            return error_response(api, request, 422, "invalid", message, fields={"body": message})
+            status, code, message, fields = unreadable_body_error(request)
+            extra = {"fields": fields} if fields else {}
+            return error_response(api, request, status, code, message, **extra)
         codes = {
             400: "bad_request",
             401: "unauthenticated",
@@ -229,12 +281,20 @@ def make_api(**kwargs: Any) -> NinjaAPI:
             404: "not_found",
             405: "method_not_allowed",
             409: "conflict",
+            413: "request_too_large",
+            415: "unsupported_media_type",
             422: "invalid",
             429: "rate_limited",
         }
         return error_response(
             api, request, exc.status_code, codes.get(exc.status_code, "error"), str(exc)
         )
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Usually refused before (weserve.core.guards); this is a body with no length.
+        message = _("The request body is too large.")
+        return error_response(api, request, 413, "request_too_large", message)
 
     @api.exception_handler(Exception)
     def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from weserve.core.clock import MALAYSIA
+from weserve.core.forms import within_calendar
 from weserve.core.models import AuditLog
 from weserve.core.roles import AUDIT_ROLES
 from weserve.core.scoping import require_role, visible_office_ids, visible_offices
@@ -34,10 +35,16 @@ class AuditFilterForm(forms.Form):
     user = forms.CharField(label=_("User name"), required=False, max_length=150)
     office = forms.TypedChoiceField(label=_("Office"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[within_calendar],
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[within_calendar],
     )
 
     def __init__(self, *args: Any, offices: QuerySet, **kwargs: Any):

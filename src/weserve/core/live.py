@@ -12,6 +12,12 @@ its own numbers. The protocol every live screen follows (DESIGN.md, "Live screen
    after a reconnect, it fetches the snapshot again. Nothing depends on receiving
    every message, so a lost send is only logged.
 
+A socket also joins a group per credential it was opened with (`credential_groups`: the
+device, the person, the person's API token). Revoking a credential calls
+`close_sockets_on_commit`, and every consumer in its groups, on whichever worker, closes
+with `CLOSE_REVOKED`: a revoked display stops receiving calls at once, not at its next
+reconnect.
+
 In a server process events leave through the process's outbox: request threads put them
 there and the event loop sends them after gathering a few milliseconds, one
 channel-layer message per group (`AttachLoopMiddleware` attaches the loop on the first
@@ -25,7 +31,7 @@ import asyncio
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -218,6 +224,65 @@ class AttachLoopMiddleware:
         return await self.app(scope, receive, send)
 
 
+# The close code a socket gets when its credential is revoked (4000-4999 are the
+# application's; 4401 reads as "no longer authenticated", beside 4404 for a refusal).
+CLOSE_REVOKED = 4401
+REVOKED_MESSAGE = {"type": "credential.revoked"}
+
+
+def device_group(device_id: int) -> str:
+    """The group of every socket a device opened (token or paired cookie)."""
+    return f"device.{device_id}"
+
+
+def user_group(user_id: int) -> str:
+    """The group of every socket a person opened (session or API token)."""
+    return f"user.{user_id}"
+
+
+def token_group(token_id: int) -> str:
+    """The group of every socket opened with one of a person's API tokens."""
+    return f"token.{token_id}"
+
+
+def credential_groups(scope: Mapping[str, Any]) -> list[str]:
+    """The credential groups of a socket: its device, its person and its API token."""
+    groups: list[str] = []
+    principal = scope.get("principal")
+    if principal is not None:
+        if principal.device is not None:
+            groups.append(device_group(principal.device.pk))
+        if principal.user is not None:
+            groups.append(user_group(principal.user.pk))
+        if principal.token_id is not None:
+            groups.append(token_group(principal.token_id))
+    user = scope.get("user")
+    if user is not None and user.is_authenticated:
+        groups.append(user_group(user.pk))
+    return list(dict.fromkeys(groups))
+
+
+def close_sockets(*groups: str) -> None:
+    """Close every open socket in these credential groups, on every worker (committed
+    revocations only: a socket closed for a revocation that rolled back would reconnect
+    anyway, but nothing should say a credential is dead while it lives)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, REVOKED_MESSAGE)
+        except Exception:  # noqa: BLE001 - the credential is dead either way
+            # The socket's next reconnect is refused; until then it goes on listening,
+            # which the log must say.
+            log.error("could not close the sockets of %s", group, exc_info=True)
+
+
+def close_sockets_on_commit(*groups: str) -> None:
+    """Close these credential groups' sockets when the surrounding transaction commits."""
+    transaction.on_commit(functools.partial(close_sockets, *groups))
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Forwards one office stream's events to a screen's socket.
 
@@ -226,12 +291,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     disclosed) and then calls `join(office_id)`. It may reshape what it forwards
     (`send_event`, or `stream_events` for a whole batch). Screens only listen; a
     `{"type": "ping"}` is answered with `{"type": "pong"}` so proxies keep idle sockets.
+
+    The socket also joins its credential groups, and closes with `CLOSE_REVOKED` when
+    its credential is revoked (`close_sockets`).
     """
 
     stream: str = ""
     group: str | None = None
+    credentials: tuple[str, ...] = ()
 
     async def join(self, office_id: int) -> None:
+        self.credentials = tuple(credential_groups(self.scope))
+        for group in self.credentials:
+            await self.channel_layer.group_add(group, self.channel_name)
+        # A revocation committed between the handshake's look-up and joining the groups
+        # above was sent to nobody: look again now that it would reach this socket.
+        from weserve.core.ws import still_authorised  # ws -> tokens -> live: not at the top
+
+        if self.credentials and not await still_authorised(self.scope):
+            await self.close(code=CLOSE_REVOKED)
+            return
         self.group = group_name(office_id, self.stream)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -239,6 +318,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.credentials:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def credential_revoked(self, message: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_REVOKED)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":

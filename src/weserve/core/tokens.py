@@ -14,6 +14,7 @@ from django.db import transaction
 from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.contracts import device_manager
+from weserve.core.live import close_sockets_on_commit, token_group, user_group
 from weserve.core.models import ApiToken
 
 
@@ -34,6 +35,9 @@ class Principal:
     user: Any = None
     device: Any = None
     office_ids: frozenset[int] = field(default_factory=frozenset)
+    # The person's API token the caller sent, if that is how they came in: revoking it
+    # closes the sockets it opened (weserve.core.live.token_group).
+    token_id: int | None = None
     # Set only by api.UnresolvedBearerAuth: a bearer token nobody has looked up yet. Such a
     # Principal has no user, device or office, so every ordinary check refuses it.
     unresolved_token: str = ""
@@ -74,8 +78,7 @@ def is_stale(last: dt.datetime | None, now: dt.datetime) -> bool:
     return last is None or now - last >= LAST_USED_RESOLUTION
 
 
-def resolve_user_token(raw: str) -> Any:
-    """The user behind a live token, or None (unknown, expired or revoked)."""
+def _live_user_token(raw: str) -> ApiToken | None:
     if not raw:
         return None
     now = clock.now()
@@ -88,27 +91,52 @@ def resolve_user_token(raw: str) -> Any:
         return None
     if is_stale(token.last_used_at, now):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def resolve_user_token(raw: str) -> Any:
+    """The user behind a live token, or None (unknown, expired or revoked)."""
+    token = _live_user_token(raw)
+    return token.user if token is not None else None
 
 
 @transaction.atomic
 def revoke_user_token(raw: str, *, user: Any) -> bool:
-    """Revoke one of this person's tokens; False if it was not theirs or already dead."""
-    count = ApiToken.objects.filter(
-        key_hash=hash_token(raw), user=user, revoked_at__isnull=True
-    ).update(revoked_at=clock.now())
+    """Revoke one of this person's tokens; False if it was not theirs or already dead.
+    The sockets it opened close when this commits."""
+    token_ids = list(
+        ApiToken.objects.filter(
+            key_hash=hash_token(raw), user=user, revoked_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    count = ApiToken.objects.filter(pk__in=token_ids, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
     if count:
         log_action("core.token.revoked", user=user)
+        close_sockets_on_commit(*(token_group(pk) for pk in token_ids))
     return bool(count)
+
+
+@transaction.atomic
+def revoke_all_user_tokens(user: Any) -> int:
+    """Revoke every live token of a person and close every socket they opened, with a
+    token or a session, when this commits. Returns how many tokens were revoked."""
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=clock.now()
+    )
+    close_sockets_on_commit(user_group(user.pk))
+    return count
 
 
 def resolve_bearer(raw: str) -> Principal | None:
     """A Principal for a bearer token of either kind, or None."""
     from weserve.core.scoping import visible_office_ids
 
-    user = resolve_user_token(raw)
-    if user is not None:
-        return Principal(user=user, office_ids=visible_office_ids(user))
+    token = _live_user_token(raw)
+    if token is not None:
+        user = token.user
+        return Principal(user=user, office_ids=visible_office_ids(user), token_id=token.pk)
     device = resolve_device(raw)
     if device is not None:
         return Principal(device=device, office_ids=frozenset({device.office_id}))

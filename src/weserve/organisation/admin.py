@@ -16,18 +16,22 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from weserve.core.accounts import account_deactivated, password_changed
 from weserve.core.admin import AuditedAdminMixin, sees_all_offices
 from weserve.core.admin_mixins import NoDeleteAdminMixin
 from weserve.core.models import User
+from weserve.core.net import client_ip
 from weserve.core.roles import Role
 from weserve.core.scoping import for_user, visible_office_ids, visible_offices
 from weserve.organisation.devices import revoke_device
@@ -416,6 +420,8 @@ class UserAdmin(AuditedAdminMixin, NoDeleteAdminMixin, DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            account_deactivated(obj, acting_user=request.user, ip=client_ip(request))
         if not change:
             StaffMember.objects.create(
                 user=obj,
@@ -423,6 +429,24 @@ class UserAdmin(AuditedAdminMixin, NoDeleteAdminMixin, DjangoUserAdmin):
                 position=form.cleaned_data.get("position", ""),
                 home_office=form.cleaned_data["home_office"],
             )
+
+    def user_change_password(
+        self,
+        request: HttpRequest,
+        id: str,
+        form_url: str = "",  # noqa: A002 - Django's name
+    ) -> HttpResponse:
+        """Django's password page; a new password also ends the person's tokens and
+        sockets (weserve.core.accounts)."""
+        user = self.get_object(request, unquote(id))
+        before = user.password if user is not None else None
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if user is not None and request.method == "POST":
+                user.refresh_from_db(fields=["password"])
+                if user.password != before:
+                    password_changed(user, acting_user=request.user, ip=client_ip(request))
+        return response
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

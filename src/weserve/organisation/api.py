@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 
-from weserve.core.api import principal
+from weserve.core.api import Schema, principal
 from weserve.organisation.models import Office, Service
 
 router = Router(tags=["organisation"])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
+from weserve.core.live import close_sockets_on_commit, device_group
 from weserve.core.models import AuditLog
 from weserve.core.tokens import hash_token, new_token
 from weserve.organisation.models import Counter, Device, Office, PairingCode
@@ -100,11 +101,13 @@ def create_device(
 
 @transaction.atomic
 def revoke_device(device: Device, *, acting_user: Any = None, actor: str = "") -> bool:
-    """Revoke a device: its token and cookie stop working at once. False if already revoked."""
+    """Revoke a device: its token and cookie stop working at once, and its open sockets
+    close when this commits. False if already revoked."""
     now = clock.now()
     updated = Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=now)
     if updated:
         device.revoked_at = now
+        close_sockets_on_commit(device_group(device.pk))
         log_action(
             "organisation.device.revoked",
             user=acting_user,
@@ -164,7 +167,7 @@ def redeem_pairing_code(raw_code: str, *, ip: str | None = None) -> tuple[Device
     """Pair a browser: the code is spent, the device gets a new token for its cookie.
 
     The new token replaces the device's old one, so a browser paired earlier with the
-    same device stops working: one device, one browser.
+    same device stops working, its open sockets closed: one device, one browser.
     """
     if ip and failed_pairing_attempts(ip) >= PAIRING_ATTEMPT_LIMIT:
         raise DomainError(
@@ -208,6 +211,9 @@ def _claim_pairing_code(code: str, *, ip: str | None) -> tuple[Device, str] | No
     Device.objects.filter(pk=device.pk).update(token_hash=hash_token(raw), last_seen_at=now)
     device.token_hash = hash_token(raw)
     device.last_seen_at = now
+    # The browser paired before with the old token loses its sockets; the new one opens
+    # its own only after this answer has set its cookie.
+    close_sockets_on_commit(device_group(device.pk))
     log_action(
         "organisation.device.paired", office=device.office, target=device, ip=ip, actor=device.name
     )

@@ -13,10 +13,16 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 from pydantic import Field
 
-from weserve.core.api import UNRESOLVED_AUTH, json_response, principal, resolve_principal
+from weserve.core.api import (
+    UNRESOLVED_AUTH,
+    Schema,
+    json_response,
+    principal,
+    resolve_principal,
+)
 from weserve.core.errors import DomainError
 from weserve.organisation.api import office_for_caller
 from weserve.organisation.models import Counter, Device, Office, Service

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from weserve.core import clock
 from weserve.core.errors import DomainError
+from weserve.core.forms import within_calendar
 from weserve.core.navigation import NavItem, register
 from weserve.core.roles import Role
 from weserve.core.scoping import require_office_role
@@ -376,6 +377,7 @@ class AnnouncementForm(forms.Form):
         widget=_DATETIME_WIDGET,
         input_formats=_DATETIME_FORMATS,
         help_text=_("Empty: from now."),
+        validators=[within_calendar],
         error_messages={"invalid": _("Enter a date and time, e.g. 2026-12-01 08:00.")},
     )
     active_until = forms.DateTimeField(
@@ -384,6 +386,7 @@ class AnnouncementForm(forms.Form):
         widget=_DATETIME_WIDGET,
         input_formats=_DATETIME_FORMATS,
         help_text=_("Empty: until you remove it."),
+        validators=[within_calendar],
         error_messages={"invalid": _("Enter a date and time, e.g. 2026-12-01 17:00.")},
     )
     order = forms.IntegerField(
