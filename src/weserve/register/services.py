@@ -38,6 +38,7 @@ from weserve.register.models import (
     JkmForm,
     RegisterEntry,
 )
+from weserve.register.selectors import with_details
 
 # A ticket is registered once its customer has come to a counter.
 REGISTRABLE_STATUSES = (TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.COMPLETED)
@@ -354,12 +355,7 @@ def find_returning_customer(office: Office, mykad: Any, *, acting_user: Any) -> 
         errors["mykad"] = _("This contains characters that are not allowed.")
     if errors:
         raise InvalidEntry(errors)
-    visits = (
-        RegisterEntry.objects.filter(office=office)
-        .select_related("ticket", "service", "served_by__staff")
-        .prefetch_related("forms_handed_over__form")
-        .order_by("-served_at", "-pk")
-    )
+    visits = with_details(RegisterEntry.objects.for_office(office)).order_by("-served_at", "-pk")
     try:
         found = find_by_mykad(visits, mykad.strip(), user=acting_user, office=office)
     except ValidationError as exc:
