@@ -245,3 +245,18 @@ def test_a_mykad_never_travels_in_a_url():
     ]
     lookup = paths["/api/v1/offices/{office_code}/customers/lookup"]
     assert set(lookup) == {"post"}
+
+
+def test_a_repeated_post_with_the_same_idempotency_key_registers_once(tree, clock, client_for):
+    client = client_for("petugas")
+    body = json.dumps({**ENTRY, "service": "INFO", "forms": []})
+    headers = {"HTTP_IDEMPOTENCY_KEY": "walk-in-0001"}
+    first = client.post(
+        f"{API}/offices/PKMD-PJ/register", data=body, content_type="application/json", **headers
+    )
+    again = client.post(
+        f"{API}/offices/PKMD-PJ/register", data=body, content_type="application/json", **headers
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert RegisterEntry.objects.count() == 1
