@@ -207,6 +207,10 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         data={"service": "OKU"},
         json=True,
     ),
+    # --- register: pages ---
+    "register_ticket_entry": Record(
+        lambda r: f"/register/tickets/{r.ticket.public_id}/", "petugas", "telefonis"
+    ),
     # --- register API ---
     "api:register_ticket": Record(
         _api_ticket("register"),
