@@ -25,7 +25,7 @@ from weserve.queueing.models import Ticket
 from weserve.register import services
 from weserve.register.access import require_reader, require_recorder
 from weserve.register.models import Action, Category, RegisterEntry
-from weserve.register.selectors import day_register
+from weserve.register.selectors import day_register, with_details
 from weserve.register.services import FormLine, InvalidEntry
 
 router = Router(tags=["register"])
@@ -168,11 +168,7 @@ def _fields(payload: EntryIn) -> dict[str, Any]:
 
 def _reloaded(entry: RegisterEntry) -> dict[str, Any]:
     # Read back as the register lists it: the stored, normalised values.
-    return entry_out(
-        RegisterEntry.objects.select_related("office", "ticket", "service", "served_by__staff")
-        .prefetch_related("forms_handed_over__form")
-        .get(pk=entry.pk)
-    )
+    return entry_out(with_details(RegisterEntry.objects.filter(pk=entry.pk)).get())
 
 
 # `?date=YYYY-MM-DD` (a module-level default: ruff B008).
