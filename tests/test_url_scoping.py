@@ -75,6 +75,9 @@ def _api_counter(action: str) -> Callable[[Any], str]:
     return lambda r: f"/api/v1/counters/{r.counter.pk}/{action}"
 
 
+# A register entry the API accepts (the register's own tests check its fields).
+REGISTER_ENTRY = {"name": "Siti", "category": "other", "purpose": "Pertanyaan", "action": "info"}
+
 CASES: dict[str, Public | CurrentOffice | Record] = {
     # --- core ---
     "healthz": Public("reports only whether the database and channel layer answer"),
@@ -202,6 +205,38 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         "telefonis",
         method="post",
         data={"service": "OKU"},
+        json=True,
+    ),
+    # --- register: pages ---
+    "register_ticket_entry": Record(
+        lambda r: f"/register/tickets/{r.ticket.public_id}/", "petugas", "telefonis"
+    ),
+    # --- register API ---
+    "api:register_ticket": Record(
+        _api_ticket("register"),
+        "petugas",
+        "telefonis",
+        method="post",
+        data=REGISTER_ENTRY,
+        json=True,
+    ),
+    "api:register_walk_in": Record(
+        lambda r: "/api/v1/offices/PKMD-PJ/register",
+        "petugas",
+        "telefonis",
+        method="post",
+        data={**REGISTER_ENTRY, "service": "INFO"},
+        json=True,
+    ),
+    "api:day_register_view": Record(
+        lambda r: "/api/v1/offices/PKMD-PJ/register", "penyelia", "petugas"
+    ),
+    "api:lookup_customer": Record(
+        lambda r: "/api/v1/offices/PKMD-PJ/customers/lookup",
+        "petugas",
+        "telefonis",
+        method="post",
+        data={"mykad": "850101-14-5123"},
         json=True,
     ),
 }

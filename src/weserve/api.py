@@ -4,8 +4,10 @@ from weserve.core.api import make_api
 from weserve.core.api_auth import router as auth_router
 from weserve.organisation.api import router as organisation_router
 from weserve.queueing.api import router as queueing_router
+from weserve.register.api import router as register_router
 
 api = make_api()
 api.add_router("/auth", auth_router)
 api.add_router("/", organisation_router)
 api.add_router("/", queueing_router)
+api.add_router("/", register_router)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "weserve.core",
     "weserve.organisation",
     "weserve.queueing",
+    "weserve.register",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

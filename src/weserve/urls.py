@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("weserve.core.urls")),
     path("", include("weserve.organisation.urls")),
     path("", include("weserve.queueing.urls")),
+    path("", include("weserve.register.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

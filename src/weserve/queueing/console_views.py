@@ -34,6 +34,7 @@ from weserve.organisation.models import Counter, Office, Service, StaffMember
 from weserve.queueing import services
 from weserve.queueing.access import STAFF_ROLES, can_supervise, require_counter_operator
 from weserve.queueing.models import ACTIVE_STATUSES, CounterSession, Ticket, TicketStatus
+from weserve.queueing.panels import ticket_panels
 from weserve.queueing.selectors import (
     counter_state,
     counters_with_state,
@@ -268,6 +269,7 @@ def _counter_context(request: HttpRequest, office: Office, counter: Counter) -> 
         context["transfer_counters"] = list(
             Counter.objects.active().filter(office=office).exclude(pk=counter.pk)
         )
+        context["ticket_panels"] = ticket_panels(request.user, ticket)
     return context
 
 

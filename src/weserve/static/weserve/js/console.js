@@ -205,6 +205,11 @@
       }
     });
     container.addEventListener("htmx:beforeSwap", function (event) {
+      // Only the console's own refresh is checked; a panel inside it (the register
+      // entry, queueing/panels.py) loads its part with a GET of its own.
+      if (event.detail.target !== container) {
+        return;
+      }
       if (verbOf(event) === "get" && askedAt !== actions) {
         // Rendered before an action we have since sent: its answer is newer.
         event.detail.shouldSwap = false;

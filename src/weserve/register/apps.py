@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterConfig(AppConfig):
+    name = "weserve.register"
+    label = "register"
+    verbose_name = _("Customer register")
+
+    def ready(self) -> None:
+        from weserve.queueing.panels import TicketPanel, register_ticket_panel
+        from weserve.register.access import RECORD_ROLES
+
+        register_ticket_panel(
+            TicketPanel(name="register", url_name="register_ticket_entry", roles=RECORD_ROLES)
+        )

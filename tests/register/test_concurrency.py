@@ -1,0 +1,57 @@
+"""Real concurrent clients on PostgreSQL: a ticket goes into the register once, however
+many counters save it at the same moment."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from tests.factories import build_office_tree, make_user
+from tests.register.conftest import serve
+from tests.threads import in_thread
+from weserve.core.errors import DomainError
+from weserve.core.models import AuditLog
+from weserve.core.roles import Role
+from weserve.register import services
+from weserve.register.models import RegisterEntry
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is proven on PostgreSQL (set DATABASE_URL)")
+
+
+def test_eight_simultaneous_saves_of_one_ticket_write_one_entry():
+    tree = build_office_tree()
+    staff = make_user("petugas1", tree.pj, Role.COUNTER_STAFF)
+    supervisor = make_user("penyelia", tree.pj, Role.SUPERVISOR)
+    ticket = serve(tree.pj, tree.services["BKK"], staff)
+    barrier = threading.Barrier(8)
+
+    @in_thread
+    def save(i: int) -> str:
+        barrier.wait()
+        try:
+            services.record_visit(
+                ticket,
+                acting_user=staff if i % 2 else supervisor,
+                name=f"Pelanggan {i}",
+                category="other",
+                purpose="Pertanyaan",
+                action="info",
+            )
+        except DomainError as exc:
+            return exc.code
+        return "saved"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(save, range(8)))
+    assert outcomes == ["already_registered"] * 7 + ["saved"]
+    assert RegisterEntry.objects.filter(ticket=ticket).count() == 1
+    assert AuditLog.objects.filter(action="register.entry.recorded").count() == 1
