@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import connection, connections
 
+from weserve.core.sqlite_backend.base import close_idle_connections
+
 
 def in_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
     """`fn` for a worker thread: its database connections are closed when it returns
@@ -57,5 +59,6 @@ def sqlite_file_database(path: Path, *, busy_timeout_ms: int | None = None) -> I
         yield path
     finally:
         connection.close()
+        close_idle_connections()
         settings_dict["NAME"], settings_dict["OPTIONS"] = saved
         connection.connection = memory

@@ -120,3 +120,20 @@ def test_a_write_outside_a_transaction_waits_for_another_threads_transaction(dat
         "tests.first",
         "tests.second",
     ]
+
+
+def test_a_closed_connection_is_kept_for_the_next_one_closed_mid_transaction_is_not(database):
+    connection.ensure_connection()
+    kept = connection.connection
+    connection.close()
+    connection.ensure_connection()
+    assert connection.connection is kept  # no new connection, no PRAGMAs again
+
+    with transaction.atomic():
+        _entry("tests.dropped")
+        dropped = connection.connection
+        connection.close()
+    connection.ensure_connection()
+    assert connection.connection is not dropped
+    assert not connection.connection.in_transaction
+    assert not AuditLog.objects.filter(action="tests.dropped").exists()

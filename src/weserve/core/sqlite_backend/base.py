@@ -13,10 +13,16 @@ among themselves. Reads take no lock: in WAL mode readers never wait for the wri
 Other processes (the background worker, `weserve shell`) still meet the server through
 SQLite's busy timeout; their transactions are IMMEDIATE too (settings.py), so they wait
 at BEGIN and never fail on upgrading a read lock half-way through.
+
+It also keeps a few closed connections open for the next request: under ASGI every
+request runs in a new context, so Django opens and closes a connection per request, and
+opening one (its PRAGMAs) and closing it (the last one to close checkpoints the WAL
+into the database and deletes it) cost a quarter of a ticket issue (bench/).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from typing import Any
 
@@ -25,12 +31,24 @@ from django.db.utils import OperationalError
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
+# Idle connections per database file, kept for reuse; more than this are closed.
+IDLE_CONNECTIONS = 8
+_idle: dict[str, list[sqlite3.Connection]] = {}
 
 
 def write_lock(name: str) -> threading.Lock:
     """The process's write lock for the database file `name`."""
     with _locks_guard:
         return _locks.setdefault(name, threading.Lock())
+
+
+def close_idle_connections() -> None:
+    """Close the connections kept for reuse (tests, before their database file goes)."""
+    with _locks_guard:
+        idle = [conn for conns in _idle.values() for conn in conns]
+        _idle.clear()
+    for conn in idle:
+        conn.close()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -61,6 +79,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         lock, self._held_write_lock = self._held_write_lock, None
         lock.release()
 
+    def get_new_connection(self, conn_params: dict[str, Any]) -> sqlite3.Connection:
+        with _locks_guard:
+            idle = _idle.get(self.settings_dict["NAME"])
+            if idle:
+                return idle.pop()
+        return super().get_new_connection(conn_params)
+
     def _start_transaction_under_autocommit(self) -> None:
         # Every atomic block starts here. With `transaction_mode: IMMEDIATE` its BEGIN
         # takes SQLite's write lock, so even a read-only atomic block waits for the
@@ -89,11 +114,24 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # Closing ends any transaction (SQLite rolls it back), also a connection closed
         # inside an atomic block, which Django then no longer rolls back itself.
         try:
-            super()._close()
+            if not self._keep_idle():
+                super()._close()
         finally:
             if self._held_write_lock is not None:
                 lock, self._held_write_lock = self._held_write_lock, None
                 lock.release()
+
+    def _keep_idle(self) -> bool:
+        """Keep the connection for reuse, unless a transaction is open or it failed."""
+        conn = self.connection
+        if conn is None or conn.in_transaction or self.errors_occurred:
+            return False
+        with _locks_guard:
+            idle = _idle.setdefault(self.settings_dict["NAME"], [])
+            if len(idle) >= IDLE_CONNECTIONS:
+                return False
+            idle.append(conn)
+        return True
 
     def create_cursor(self, name: str | None = None) -> Any:
         cursor = self.connection.cursor(factory=LockingCursor)
