@@ -17,7 +17,7 @@ at BEGIN and never fail on upgrading a read lock half-way through.
 It also keeps a few closed connections open for the next request: under ASGI every
 request runs in a new context, so Django opens and closes a connection per request, and
 opening one (its PRAGMAs) and closing it (the last one to close checkpoints the WAL
-into the database and deletes it) cost a quarter of a ticket issue (bench/).
+into the database and deletes it) took about a quarter of a ticket issue's time.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._held_write_lock: threading.Lock | None = None
 
     def lock_writes(self) -> None:
+        """Take the process's write lock for this connection (once; it may hold it)."""
         if self._held_write_lock is not None:
             return
         lock = write_lock(self.settings_dict["NAME"])
