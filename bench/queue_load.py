@@ -1,7 +1,8 @@
-"""Load benchmark of the queue against a live server on PostgreSQL and Redis.
+"""Load benchmark of the queue against a live server on PostgreSQL and Redis (or SQLite).
 
     python bench/queue_load.py            # the full run (about three minutes)
     python bench/queue_load.py --quick    # a smoke run (under a minute)
+    python bench/queue_load.py --sqlite   # the embedded default instead (below)
 
 It sets everything up itself, on this machine only (127.0.0.1):
 - a fresh PostgreSQL database `weserve_bench` (127.0.0.1:5432, user postgres), dropped
@@ -30,6 +31,12 @@ client must cost less than the server, and the machine is shared):
       the call-next request to each display receiving its "called" event (target: p99
       under 250 ms).
 
+With --sqlite it measures the embedded default instead: `weserve serve --workers 1` (with
+its background worker, as an office runs it) on a fresh SQLite file in its own var
+directory, the in-memory channel layer, no PostgreSQL or Redis, and runs (a) without (a')
+and (b) at SQLITE_RATE tickets per second, with the SQLite targets below; it also counts
+"database is locked" in the server's log. Results go to bench/results/latest-sqlite.json.
+
 Between the phases the harness cancels the waiting tickets straight in the database, so
 each phase starts from an empty queue (a real office has tens waiting, not thousands);
 within a phase the queue grows as it would, except in (a) (above). Every loop stops by
@@ -51,6 +58,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -86,6 +94,15 @@ QUEUE_KEPT = 200
 TARGET_RATIO = 0.50
 TARGET_P99_MS = 50.0
 TARGET_DISPLAY_P99_MS = 250.0
+
+# --sqlite: one worker, a kiosk-heavy office's rate, and the embedded default's targets.
+SQLITE_WORKERS = 1
+SQLITE_RATE = 20.0
+SQLITE_TARGET_RATIO = 0.45
+SQLITE_TARGET_CLOSED_P99_MS = 500.0  # ticket issue under the 50 clients of (a)
+SQLITE_TARGET_P99_MS = 50.0  # (b), at SQLITE_RATE
+# The SQLite file of a --sqlite run (set by set_up); None: the run is on PostgreSQL.
+SQLITE_DB: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +254,9 @@ def group_pids(pgid: int) -> set[int]:
 
 
 def postgres_pids() -> set[int]:
-    """The PostgreSQL backends serving the benchmark database."""
+    """The PostgreSQL backends serving the benchmark database (none on SQLite)."""
+    if SQLITE_DB is not None:
+        return set()
     rows = bench_sql(
         "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
         (DB_NAME,),
@@ -438,12 +457,29 @@ def admin_sql(sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
+def bench_connection() -> Any:
+    """An autocommit connection to the benchmark database, PostgreSQL or SQLite; its
+    statements take %s placeholders either way (`bench_execute`)."""
+    if SQLITE_DB is not None:
+        # The server's own busy timeout: the harness's writes wait for its writers. The
+        # queue keeper uses its connection from a worker thread, one call at a time.
+        return sqlite3.connect(SQLITE_DB, timeout=20, isolation_level=None, check_same_thread=False)
+    return psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://"), autocommit=True)
+
+
+def bench_execute(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    if isinstance(conn, sqlite3.Connection):
+        sql = sql.replace("%s", "?")
+    return conn.execute(sql, params)
+
+
 def bench_sql(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://")) as conn:
-        cursor = conn.execute(sql, params)  # type: ignore[arg-type]
-        rows = cursor.fetchall() if cursor.description else []
-        conn.commit()
-        return rows
+    conn = bench_connection()
+    try:
+        cursor = bench_execute(conn, sql, params)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        conn.close()
 
 
 def run(cmd: list[str], env: dict[str, str]) -> str:
@@ -455,7 +491,10 @@ def run(cmd: list[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-def set_up(log: Callable[[str], None]) -> Server:
+def set_up(log: Callable[[str], None], *, sqlite: bool = False) -> Server:
+    """The demo office served by a fresh server: on PostgreSQL and Redis with WORKERS
+    workers, or (`sqlite`) the embedded default with its background worker."""
+    global SQLITE_DB
     var_dir = Path(tempfile.mkdtemp(prefix="weserve-bench-"))
     env = {
         **os.environ,
@@ -467,15 +506,23 @@ def set_up(log: Callable[[str], None]) -> Server:
     env.pop("WESERVE_DEBUG", None)
     env.pop("WESERVE_DATA_KEY", None)  # `weserve demo` makes one in the var directory
     server = Server(port=free_port(), env=env, var_dir=var_dir, log_path=var_dir / "serve.log")
-    log(f"creating database {DB_NAME}")
-    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    admin_sql(f"CREATE DATABASE {DB_NAME}")
+    workers, serve_options = WORKERS, ["--no-worker"]
+    if sqlite:
+        SQLITE_DB = var_dir / "weserve.sqlite3"
+        env["DATABASE_URL"] = f"sqlite:///{SQLITE_DB}"
+        env.pop("REDIS_URL")  # the in-memory channel layer, Huey's queue in var/
+        workers, serve_options = SQLITE_WORKERS, []
+    else:
+        log(f"creating database {DB_NAME}")
+        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        admin_sql(f"CREATE DATABASE {DB_NAME}")
     log("loading the demo data (weserve demo)")
     run([*weserve_command(), "demo"], env)
     create = [*weserve_command(), "device-token", "create", "--office", OFFICE, "--kind"]
     server.kiosk_token = run([*create, "kiosk", "--name", "Bench kiosk"], env).strip()
     server.display_token = run([*create, "display", "--name", "Bench display"], env).strip()
-    log(f"starting weserve serve --workers {WORKERS} --no-worker on port {server.port}")
+    shown = " ".join(["--workers", str(workers), *serve_options])
+    log(f"starting weserve serve {shown} on port {server.port}")
     with server.log_path.open("wb") as out:
         server.process = subprocess.Popen(  # noqa: S603 - our own command line
             [
@@ -486,8 +533,8 @@ def set_up(log: Callable[[str], None]) -> Server:
                 "--port",
                 str(server.port),
                 "--workers",
-                str(WORKERS),
-                "--no-worker",
+                str(workers),
+                *serve_options,
             ],
             env=env,
             cwd=ROOT,
@@ -530,7 +577,8 @@ def tear_down(server: Server | None, *, keep: bool) -> None:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
     if not keep:
-        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if SQLITE_DB is None:
+            admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         shutil.rmtree(server.var_dir, ignore_errors=True)
 
 
@@ -582,13 +630,16 @@ def machine() -> dict[str, Any]:
             text=True,
             check=False,
         ).stdout.strip()
-    pg_version = bench_sql("SHOW server_version")[0][0]
+    if SQLITE_DB is None:
+        database = {"postgresql": bench_sql("SHOW server_version")[0][0]}
+    else:
+        database = {"sqlite": sqlite3.sqlite_version}
     return {
         "cpus": os.cpu_count(),
         "cpu_model": model,
         "load_average_at_start": os.getloadavg(),
         "python": platform.python_version(),
-        "postgresql": pg_version,
+        **database,
         "platform": platform.platform(),
         "commit": commit,
     }
@@ -626,16 +677,18 @@ class QueueKeeper:
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
-        self.conn = psycopg.connect(DATABASE_URL.replace("postgres://", "postgresql://"))
-        self.conn.autocommit = True
+        self.conn = bench_connection()
         self.cancelled = 0
         self.stop = asyncio.Event()
 
     def _trim(self) -> int:
-        cursor = self.conn.execute(
-            "UPDATE queueing_ticket SET status = 'cancelled' WHERE id IN ("
+        # SQLite has OFFSET only after a LIMIT (-1: none); PostgreSQL has no LIMIT -1.
+        limit = "LIMIT -1" if SQLITE_DB else ""
+        cursor = bench_execute(
+            self.conn,
+            "UPDATE queueing_ticket SET status = 'cancelled' WHERE id IN ("  # noqa: S608 - constants
             " SELECT id FROM queueing_ticket WHERE status = 'waiting'"
-            " ORDER BY queued_at DESC OFFSET %s)",
+            f" ORDER BY queued_at DESC {limit} OFFSET %s)",
             (self.keep,),
         )
         return cursor.rowcount
@@ -650,10 +703,12 @@ class QueueKeeper:
         self.conn.close()
 
 
-async def phase_throughput(server: Server, plan: Plan, log: Callable[[str], None]) -> dict:
+async def phase_throughput(
+    server: Server, plan: Plan, log: Callable[[str], None], *, unbounded_run: bool = True
+) -> dict:
     log(
         f"(a) throughput, {CLIENTS} clients: trivial, tickets (queue kept at {QUEUE_KEPT}), "
-        "trivial, tickets (queue unbounded)"
+        "trivial" + (", tickets (queue unbounded)" if unbounded_run else "")
     )
     meter = CpuMeter(server.process.pid if server.process else None)
     common = {
@@ -676,8 +731,6 @@ async def phase_throughput(server: Server, plan: Plan, log: Callable[[str], None
         keeper.close()
     clear_queue()
     trivial_after = await closed_loop(server.port, ping_maker, **common)
-    unbounded = await closed_loop(server.port, ticket_maker(server.kiosk_token, SERVICES), **common)
-    waiting_at_end = clear_queue()
     trivial = statistics.fmean(
         [trivial_before["requests_per_second"], trivial_after["requests_per_second"]]
     )
@@ -687,12 +740,16 @@ async def phase_throughput(server: Server, plan: Plan, log: Callable[[str], None
         "queue_kept": QUEUE_KEPT,
         "cancelled_by_keeper": keeper.cancelled,
         "trivial_after": trivial_after,
-        "tickets_unbounded_queue": unbounded,
-        "waiting_at_end_of_unbounded_run": waiting_at_end,
         "ratio": tickets["requests_per_second"] / trivial,
-        "ratio_unbounded_queue": unbounded["requests_per_second"] / trivial,
-        "target_ratio": TARGET_RATIO,
+        "target_ratio": SQLITE_TARGET_RATIO if SQLITE_DB else TARGET_RATIO,
     }
+    if unbounded_run:
+        unbounded = await closed_loop(
+            server.port, ticket_maker(server.kiosk_token, SERVICES), **common
+        )
+        result["tickets_unbounded_queue"] = unbounded
+        result["waiting_at_end_of_unbounded_run"] = clear_queue()
+        result["ratio_unbounded_queue"] = unbounded["requests_per_second"] / trivial
     key = "server_cpu_ms_per_request"
     if all(key in r for r in (trivial_before, tickets, trivial_after)):
         # What the ratio would be if the server's own CPU were all that limited it.
@@ -701,18 +758,25 @@ async def phase_throughput(server: Server, plan: Plan, log: Callable[[str], None
     return result
 
 
-async def phase_fixed_rate(server: Server, plan: Plan, log: Callable[[str], None]) -> dict:
-    log(f"(b) {RATE:.0f} tickets per second for {plan.rate_seconds:.0f} s, open loop")
+async def phase_fixed_rate(
+    server: Server,
+    plan: Plan,
+    log: Callable[[str], None],
+    *,
+    rate: float = RATE,
+    target_p99_ms: float = TARGET_P99_MS,
+) -> dict:
+    log(f"(b) {rate:.0f} tickets per second for {plan.rate_seconds:.0f} s, open loop")
     clear_queue()
     result = await open_loop(
         server.port,
         ticket_maker(server.kiosk_token, SERVICES),
-        rate=RATE,
+        rate=rate,
         seconds=plan.rate_seconds,
         pool=CLIENTS,
     )
     result["waiting_at_end"] = clear_queue()
-    result["target_p99_ms"] = TARGET_P99_MS
+    result["target_p99_ms"] = target_p99_ms
     return result
 
 
@@ -929,6 +993,70 @@ def print_table(results: dict[str, Any]) -> None:
     print(f"database after the run: {results['database']}")
 
 
+def server_log_problems(log_path: Path) -> dict[str, int]:
+    """What the server's log says went wrong: "database is locked", tracebacks, and
+    access-log lines of 5xx responses."""
+    text = log_path.read_text(errors="replace") if log_path.exists() else ""
+    return {
+        "database_is_locked": text.count("database is locked"),
+        "tracebacks": text.count("Traceback (most recent call last)"),
+        "5xx_logged": len(re.findall(r'" 5\d\d\b', text)),
+    }
+
+
+def server_errors(statuses: dict[int, int]) -> int:
+    return sum(count for status, count in statuses.items() if int(status) >= 500)
+
+
+def print_sqlite_table(results: dict[str, Any]) -> None:
+    a, b, problems = results["throughput"], results["fixed_rate"], results["server_log"]
+    trivial = statistics.fmean(
+        [a["trivial_before"]["requests_per_second"], a["trivial_after"]["requests_per_second"]]
+    )
+    ticket_p99 = a["tickets"]["latency"]["p99_ms"]
+    errors_5xx = server_errors(a["tickets"]["statuses"]) + server_errors(b["statuses"])
+    rows = [
+        (f"(a) GET /api/v1/ping, {CLIENTS} clients", f"{trivial:.0f} req/s", "", ""),
+        (
+            f"(a) POST tickets, {CLIENTS} clients",
+            f"{a['tickets']['requests_per_second']:.0f} req/s",
+            f"{a['ratio']:.0%} of trivial",
+            f"target ≥ {SQLITE_TARGET_RATIO:.0%}: {verdict(a['ratio'] >= SQLITE_TARGET_RATIO)}",
+        ),
+        (
+            f"(a) POST tickets, {CLIENTS} clients",
+            f"p50 {a['tickets']['latency']['p50_ms']:.1f} ms",
+            f"p99 {ticket_p99:.1f} ms",
+            f"target p99 < {SQLITE_TARGET_CLOSED_P99_MS:.0f} ms: "
+            + verdict(ticket_p99 < SQLITE_TARGET_CLOSED_P99_MS),
+        ),
+        (
+            f"(b) {SQLITE_RATE:.0f} tickets/s, open loop",
+            f"p50 {b['latency']['p50_ms']:.1f} ms",
+            f"p99 {b['latency']['p99_ms']:.1f} ms",
+            f"target p99 < {SQLITE_TARGET_P99_MS:.0f} ms: "
+            + verdict(b["latency"]["p99_ms"] < SQLITE_TARGET_P99_MS),
+        ),
+        (
+            "5xx answers, (a) and (b)",
+            str(errors_5xx),
+            f"locked in log {problems['database_is_locked']}",
+            "target 0: " + verdict(errors_5xx == 0 and problems["database_is_locked"] == 0),
+        ),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print()
+    for row in rows:
+        print(f"{row[0]:<{width}}  {row[1]:>14}  {row[2]:>18}  {row[3]}")
+    print(
+        f"\nticket statuses (a) {a['tickets']['statuses']}, (b) {b['statuses']}; errors (a) "
+        f"{a['tickets']['errors']}, (b) {b['errors']}; server log {problems}; load average "
+        f"at start {results['machine']['load_average_at_start']}, at end "
+        f"{results['load_average_at_end']}"
+    )
+    print(f"database after the run: {results['database']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run (under a minute)")
@@ -936,9 +1064,13 @@ def main() -> None:
         "--keep", action="store_true", help="keep the database and var directory afterwards"
     )
     parser.add_argument(
-        "--output", type=Path, default=RESULTS / "latest.json", help="where the JSON goes"
+        "--sqlite",
+        action="store_true",
+        help="the embedded default: SQLite, one worker, no Redis (phases (a) and (b))",
     )
+    parser.add_argument("--output", type=Path, help="where the JSON goes")
     args = parser.parse_args()
+    output = args.output or RESULTS / ("latest-sqlite.json" if args.sqlite else "latest.json")
     plan = QUICK if args.quick else FULL
     began = time.perf_counter()
 
@@ -947,19 +1079,33 @@ def main() -> None:
 
     server = None
     try:
-        server = set_up(log)
+        server = set_up(log, sqlite=args.sqlite)
+        described = (
+            f"weserve serve --workers {SQLITE_WORKERS} (uvicorn) with its background worker, "
+            "SQLite (WAL), in-memory channel layer"
+            if args.sqlite
+            else f"weserve serve --workers {WORKERS} --no-worker (uvicorn), "
+            "PostgreSQL with the psycopg pool, Redis channel layer"
+        )
         results: dict[str, Any] = {
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "mode": "quick" if args.quick else "full",
+            "mode": ("sqlite " if args.sqlite else "") + ("quick" if args.quick else "full"),
             "plan": asdict(plan),
-            "server": f"weserve serve --workers {WORKERS} --no-worker (uvicorn), "
-            "PostgreSQL with the psycopg pool, Redis channel layer",
+            "server": described,
             "machine": machine(),
         }
 
         async def measure() -> None:
             await wait_until_up(server)
             log("server is up")
+            if args.sqlite:
+                results["throughput"] = await phase_throughput(
+                    server, plan, log, unbounded_run=False
+                )
+                results["fixed_rate"] = await phase_fixed_rate(
+                    server, plan, log, rate=SQLITE_RATE, target_p99_ms=SQLITE_TARGET_P99_MS
+                )
+                return
             results["throughput"] = await phase_throughput(server, plan, log)
             results["fixed_rate"] = await phase_fixed_rate(server, plan, log)
             results["display"] = await phase_display(server, plan, log)
@@ -967,10 +1113,15 @@ def main() -> None:
         asyncio.run(measure())
         results["database"] = db_counts()
         results["seconds"] = time.perf_counter() - began
-        print_table(results)
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(results, indent=2) + "\n")
-        log(f"results written to {args.output}")
+        results["load_average_at_end"] = os.getloadavg()
+        if args.sqlite:
+            results["server_log"] = server_log_problems(server.log_path)
+            print_sqlite_table(results)
+        else:
+            print_table(results)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, indent=2) + "\n")
+        log(f"results written to {output}")
     finally:
         tear_down(server, keep=args.keep)
 

@@ -170,6 +170,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Django's backend, plus one writer at a time inside the process (see its module).
+    _db["ENGINE"] = "weserve.core.sqlite_backend"
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0  # the psycopg pool keeps the connections
     _db["OPTIONS"] = {
@@ -189,7 +191,7 @@ else:
     raise ImproperlyConfigured("DATABASE_URL must point at SQLite or PostgreSQL")
 _db.setdefault("TEST", {})
 DATABASES = {"default": _db}
-IS_SQLITE = _db["ENGINE"] == "django.db.backends.sqlite3"
+IS_SQLITE = _db["ENGINE"] == "weserve.core.sqlite_backend"
 # The waiting-tickets index carries extra columns for PostgreSQL's index-only scans
 # (queueing.Ticket, ticket_waiting_idx); SQLite builds it without them, as intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"] if IS_SQLITE else []
