@@ -85,7 +85,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
             idle = _idle.get(self.settings_dict["NAME"])
             if idle:
                 return idle.pop()
-        return super().get_new_connection(conn_params)
+        connection: sqlite3.Connection = super().get_new_connection(conn_params)
+        return connection
 
     def _start_transaction_under_autocommit(self) -> None:
         # Every atomic block starts here. With `transaction_mode: IMMEDIATE` its BEGIN
@@ -93,13 +94,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # writer: taking the process's lock first makes it wait no longer.
         self.lock_writes()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # Django's, not in the stubs
         finally:
             self.unlock_writes_if_done()  # only if BEGIN failed
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # Django's, not in the stubs
         finally:
             # A failed COMMIT (a deferred constraint) leaves the transaction open for
             # the rollback that follows: the lock goes with the transaction, not before.
@@ -107,7 +108,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # Django's, not in the stubs
         finally:
             self.unlock_writes_if_done()
 
@@ -116,7 +117,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # inside an atomic block, which Django then no longer rolls back itself.
         try:
             if not self._keep_idle():
-                super()._close()
+                super()._close()  # type: ignore[misc]  # Django's, not in the stubs
         finally:
             if self._held_write_lock is not None:
                 lock, self._held_write_lock = self._held_write_lock, None
