@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -197,6 +198,23 @@ def _sql() -> str:
         event_columns=", ".join(EVENT_COLUMNS),
         audit_columns=", ".join(AUDIT_COLUMNS),
     )
+
+
+@functools.cache
+def _numbered_sql() -> tuple[str, tuple[str, ...]]:
+    """The statement with PostgreSQL's own numbered placeholders ($1, $2, ...), and the
+    parameters' names in that order. psycopg sends such a text as it is (RawCursor);
+    with named placeholders it would parse the statement again on every run, since it
+    remembers the parsing of texts up to 4 KB only, and this one is longer."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return re.sub(r"%\((\w+)\)s", number, _sql()), tuple(names)
 
 
 def applies() -> bool:
@@ -383,7 +401,10 @@ class _Connection:
         with self._lock:
             try:
                 held = self._get()
-                return held.execute(_sql(), params, prepare=True).fetchall()
+                text, names = _numbered_sql()
+                cursor = psycopg.RawCursor(held)
+                values = [params[name] for name in names]
+                return cursor.execute(text, values, prepare=True).fetchall()
             except psycopg.errors.TransactionRollback:
                 raise  # a deadlock: the statement's lock order is wrong (a fault)
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
