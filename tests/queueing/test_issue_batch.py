@@ -287,8 +287,7 @@ def test_the_statement_is_planned_once_per_connection():
             list(pool.map(in_thread(lambda s: _issue(tree.pj, s)), [bkk, oku][: 1 + n % 2]))
     own = issue_statement._connection._get()
     plans = own.execute(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-        "WHERE statement LIKE %s",
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
         ["%WITH ORDINALITY%"],
     ).fetchall()
     # One prepared statement per kind of parameters the connection has seen (callers

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from tests.factories import build_office_tree, make_user
+from tests.factories import build_office_tree, kiosk_for, make_user
 from tests.threads import in_thread, sqlite_file_database
 from weserve.core.audit import log_action
 from weserve.core.models import AuditLog
@@ -58,6 +58,7 @@ def test_threads_issuing_calling_and_writing_at_once_never_need_sqlites_busy_tim
         tree = build_office_tree()
         bkk = tree.services["BKK"]
         counters = _open_counters(tree, COUNTERS)
+        kiosk = kiosk_for(tree.pj)
         workers = ISSUERS + COUNTERS + AUTOCOMMIT_WRITERS + 1
         barrier = threading.Barrier(workers)
         issuing_done = threading.Event()
@@ -65,7 +66,10 @@ def test_threads_issuing_calling_and_writing_at_once_never_need_sqlites_busy_tim
         @in_thread
         def issue(_i: int) -> list[str]:
             barrier.wait()
-            return [services.issue_ticket(tree.pj, bkk).number for _ in range(TICKETS_EACH)]
+            return [
+                services.issue_ticket_at_kiosk(kiosk, tree.pj, bkk).ticket.number
+                for _ in range(TICKETS_EACH)
+            ]
 
         @in_thread
         def serve(pair) -> list[int]:
@@ -125,16 +129,17 @@ SECOND_PROCESS = textwrap.dedent(
     import os
     import sys
     from weserve.core.audit import log_action
-    from weserve.organisation.models import Office, Service
+    from weserve.organisation.models import Device, Office, Service
     from weserve.queueing import services
 
     office_pk, service_pk, count = map(int, os.environ["OTHER_WRITES"].split())
     office = Office.objects.get(pk=office_pk)
     service = Service.objects.get(pk=service_pk)
+    kiosk = Device.objects.filter(office=office, kind="kiosk").order_by("pk").first()
     print("ready", flush=True)
     sys.stdin.readline()
     for n in range(count):
-        services.issue_ticket(office, service)
+        services.issue_ticket_at_kiosk(kiosk, office, service)
         log_action("tests.sqlite.other_process", office=office, data={"n": n})
     print("done", flush=True)
     """
@@ -149,6 +154,7 @@ def test_a_second_process_writing_at_the_same_time_waits_for_the_servers_writers
     with sqlite_file_database(path):
         tree = build_office_tree()
         bkk = tree.services["BKK"]
+        kiosk = kiosk_for(tree.pj)
         other_count, threads, each = 60, 8, 15
         env = {
             **os.environ,
@@ -174,7 +180,10 @@ def test_a_second_process_writing_at_the_same_time_waits_for_the_servers_writers
             @in_thread
             def issue(_i: int) -> list[str]:
                 barrier.wait()
-                return [services.issue_ticket(tree.pj, bkk).number for _ in range(each)]
+                return [
+                    services.issue_ticket_at_kiosk(kiosk, tree.pj, bkk).ticket.number
+                    for _ in range(each)
+                ]
 
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 other.stdin.write("go\n")
