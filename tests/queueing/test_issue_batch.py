@@ -14,6 +14,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from tests.factories import build_office_tree, kiosk_for, make_user
+from tests.queueing.batches import HeldFirstBatch, _wait_until
 from tests.queueing.counts import counted, kept
 from tests.threads import in_thread
 from weserve.core.errors import DomainError
@@ -23,34 +24,6 @@ from weserve.organisation.models import Counter, Office
 from weserve.queueing import issue_batch, issue_statement, services
 from weserve.queueing.estimate import position_and_estimate
 from weserve.queueing.models import ISSUED_ACTION, Ticket, TicketEvent
-
-
-def _wait_until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.001)
-
-
-class HeldFirstBatch:
-    """An execute_batch that holds the first batch at the database until `release()`,
-    so that the callers arriving meanwhile queue for the next one."""
-
-    def __init__(self, execute):
-        self.execute = execute
-        self.batches: list[list[dict]] = []
-        self.released = threading.Event()
-
-    def __call__(self, batch):
-        self.batches.append(batch)
-        if len(self.batches) == 1:
-            assert self.released.wait(10)
-        return self.execute(batch)
-
-    def release(self) -> None:
-        self.released.set()
-
 
 # --- the turn-taking, without a database -----------------------------------------------
 

@@ -15,7 +15,6 @@ a column one path does not write fails here.
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -23,6 +22,7 @@ import pytest
 from django.db import connection, models, transaction
 
 from tests.factories import build_office_tree, make_user
+from tests.queueing.batches import HeldFirstBatch, _wait_until
 from tests.threads import in_thread
 from weserve.core import live
 from weserve.core.clock import business_day
@@ -43,14 +43,6 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the hot path is PostgreSQL's"
 )
 pytestmark = [on_postgresql, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_until(condition, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.001)
 
 
 def _columns(obj: models.Model) -> dict[str, Any]:
@@ -114,24 +106,6 @@ class Recorder:
 
     def sent(self) -> list[tuple[int, str, dict]]:
         return sorted(self.events, key=lambda sent: (sent[0], sent[1], sent[2]["seq"]))
-
-
-class HeldFirstBatch:
-    """The process's batches, the first held at the database until `release()`, so the
-    callers arriving meanwhile go together in the next one."""
-
-    def __init__(self) -> None:
-        self.batches: list[list[dict]] = []
-        self.released = threading.Event()
-
-    def __call__(self, batch):
-        self.batches.append(batch)
-        if len(self.batches) == 1:
-            assert self.released.wait(10)
-        return issue_statement._connection.run_batch(batch)
-
-    def release(self) -> None:
-        self.released.set()
 
 
 @pytest.fixture
@@ -208,7 +182,7 @@ def test_the_hot_path_alone_and_in_a_batch_writes_what_the_specification_writes(
             return next(given)
 
     monkeypatch.setattr(services, "new_public_id", next_id)
-    held = HeldFirstBatch()
+    held = HeldFirstBatch(issue_statement._connection.run_batch)
     batcher = issue_batch.Batcher(held)
     monkeypatch.setattr(issue_statement, "_batcher", batcher)
     with ThreadPoolExecutor(max_workers=len(batch) + 1) as pool:
@@ -233,7 +207,7 @@ def test_a_refused_ticket_in_a_batch_writes_nothing_and_is_told_why(scene, clock
     tree, callers = scene
     bkk, info = tree.services["BKK"], tree.services["INFO"]
     info.counters.clear()  # offered, but no counter serves it
-    held = HeldFirstBatch()
+    held = HeldFirstBatch(issue_statement._connection.run_batch)
     batcher = issue_batch.Batcher(held)
     monkeypatch.setattr(issue_statement, "_batcher", batcher)
 

@@ -235,46 +235,24 @@ class Row:
     waiting: dict[tuple[int, bool], int]
 
 
-def issue(
-    office: Office,
-    service: Service,
-    *,
-    priority: str,
-    language: str,
-    now: dt.datetime,
-    day: dt.date,
-    public_id: str,
-    device: Any = None,
-    user: Any = None,
-    kiosk_token: str | None = None,
-) -> tuple[Ticket, Row] | None:
+def issue(office: Office, service: Service, **fields: Any) -> tuple[Ticket, Row] | None:
     """The ticket, issued with whatever else this process is issuing, and its row;
-    None if its checks failed and nothing was written. Raises ConnectionLost."""
-    params = statement_params(
-        office,
-        service,
-        priority=priority,
-        language=language,
-        now=now,
-        day=day,
-        public_id=public_id,
-        device=device,
-        user=user,
-        kiosk_token=kiosk_token,
-    )
+    None if its checks failed and nothing was written. Raises ConnectionLost. `fields`
+    are `statement_params`'s."""
+    params = statement_params(office, service, **fields)
     row = _batcher.run(params)
     if row is None:
         return None
     ticket = Ticket.new_waiting(
         office,
         service,
-        public_id=public_id,
-        day=day,
+        public_id=params["public_id"],
+        day=params["day"],
         seq=row.seq,
         number=row.number,
-        priority=priority,
-        language=language,
-        at=now,
+        priority=params["priority"],
+        language=params["language"],
+        at=params["now"],
     )
     ticket.pk = row.pk
     ticket._state.adding = False
