@@ -3,29 +3,14 @@ entry), only of the offices the administrator may see."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from weserve.core.admin_mixins import ReadOnlyAdminMixin
 from weserve.core.scoping import for_user
-from weserve.feedback.models import Rating, RatingReason
-
-
-class RatingReasonInline(admin.TabularInline):
-    model = RatingReason
-    extra = 0
-    can_delete = False
-    fields = ("reason",)
-    readonly_fields = ("reason",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from weserve.feedback.models import Rating
 
 
 @admin.register(Rating)
@@ -34,7 +19,11 @@ class RatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("day", "score", "channel")
     date_hierarchy = "created_at"
     list_select_related = ("office", "counter", "ticket", "served_by")
-    inlines = (RatingReasonInline,)
+    readonly_fields = ("reason_chips",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return for_user(super().get_queryset(request), request.user)
+        return for_user(super().get_queryset(request), request.user).prefetch_related("reasons")
+
+    @admin.display(description=_("reasons"))
+    def reason_chips(self, obj: Rating) -> str:
+        return ", ".join(str(r.get_reason_display()) for r in obj.reasons.all())

@@ -5,6 +5,7 @@
  * unless the customer is choosing reasons or typing a comment. It also fetches its
  * screen when a ticket's time to be rated runs out (data-expires-in) and a few seconds
  * after the thanks (data-reset-seconds), which brings the welcome screen back in Malay.
+ * The page's lang follows the screen's (data-language).
  *
  * Needs console.js (window.WeServeCounters: the stream with reconnect and polling, and
  * the refresher that waits while someone types), loaded before this file.
@@ -88,8 +89,18 @@
       }
     }
 
+    function followLanguage() {
+      // The screen carries its language; the page's lang follows it (screen readers).
+      var current = screen();
+      var language = current && current.getAttribute("data-language");
+      if (language) {
+        document.documentElement.setAttribute("lang", language);
+      }
+    }
+
     tools.acceptRefusals(container, failed);
     tools.settleGuard(container);
+    container.addEventListener("htmx:afterSwap", followLanguage);
     container.addEventListener("htmx:afterSwap", schedule);
     schedule();
     tools.stream({
