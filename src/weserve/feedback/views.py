@@ -161,8 +161,16 @@ class TabletPage:
         with translation.override(self.language):
             return render(self.request, template, base, status=status)
 
-    def current(self, *, message: str = "", status: int = 200) -> HttpResponse:
-        """The screen the counter's state asks for now: a ticket to rate, or welcome."""
+    def current(
+        self,
+        *,
+        message: str = "",
+        status: int = 200,
+        given: RatingInput | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> HttpResponse:
+        """The screen the counter's state asks for now: a ticket to rate (with what was
+        chosen and the messages of a refusal, if any), or welcome."""
         now = clock.now()
         ticket = ticket_to_rate(self.tablet.counter, at=now)
         if ticket is None:
@@ -178,7 +186,8 @@ class TabletPage:
                 "served_by": served_by_name(ticket),
                 "expires_in": max(1, int(remaining.total_seconds()) + 1),
                 "message": message,
-                **_form_context(),
+                "errors": errors or {},
+                **_form_context(given),
             },
             status=status,
         )
@@ -228,20 +237,8 @@ def tablet_rate(request: HttpRequest, office_code: str, number: int) -> HttpResp
         try:
             services.rate_at_counter(page.tablet.device, request.POST.get("ticket", ""), given)
         except InvalidInput as exc:
-            ticket = ticket_to_rate(page.tablet.counter)
-            if ticket is None:
-                return page.current(message=str(exc.message), status=409)
-            return page.render(
-                "rate",
-                {
-                    "ticket": ticket,
-                    "served_by": served_by_name(ticket),
-                    "expires_in": int(TABLET_WINDOW.total_seconds()),
-                    "errors": {k: str(v) for k, v in exc.fields.items()},
-                    **_form_context(given),
-                },
-                status=422,
-            )
+            errors = {k: str(v) for k, v in exc.fields.items()}
+            return page.current(given=given, errors=errors, status=422)
         except DomainError as exc:
             if exc.code == "already_rated":
                 return page.render("thanks")
