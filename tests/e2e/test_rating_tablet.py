@@ -187,6 +187,7 @@ def test_a_customer_rates_the_visit_on_the_counters_tablet_and_from_the_phone(
     )
     phone.goto(f"/t/{second['id']}/")
     expect(phone.get_by_test_id("ticket-link-rate")).to_be_visible()
+    shot(phone, "ticket-page-completed")
     phone.get_by_test_id("ticket-link-rate").click()
     expect(phone.get_by_test_id("rating-form")).to_be_visible()
     shot(phone, "qr-phone-ms")
