@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern
 
+from weserve.feedback.routing import websocket_urlpatterns as feedback_ws
 from weserve.queueing.routing import websocket_urlpatterns as queueing_ws
 
-websocket_urlpatterns: list[URLPattern] = [*queueing_ws]
+websocket_urlpatterns: list[URLPattern] = [*queueing_ws, *feedback_ws]
