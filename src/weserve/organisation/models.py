@@ -112,6 +112,17 @@ class Office(BilingualName):
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(240)],
     )
+    # The customer register (weserve.register): whether a ticket may be completed without
+    # a register entry (the console asks by default; on, it refuses), and how long a
+    # referral to an officer may wait for acceptance before the supervisor is warned.
+    register_entry_required = models.BooleanField(
+        _("a register entry is required to complete a ticket"), default=False
+    )
+    referral_accept_minutes = models.PositiveSmallIntegerField(
+        _("referrals not accepted within this time are flagged to the supervisor (minutes)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OfficeQuerySet.as_manager()
@@ -318,6 +329,13 @@ class StaffMember(models.Model):
         validators=[RegexValidator(r"^[0-9]{2,6}$", _("An extension is 2 to 6 digits."))],
     )
     phone = PhoneNumberField(_("telephone"), blank=True)
+    # What the person handles, so the counter can find the responsible officer for a need.
+    services = models.ManyToManyField(
+        "Service",
+        verbose_name=_("services handled"),
+        blank=True,
+        related_name="handled_by",
+    )
     presence = models.CharField(
         _("presence"), max_length=10, choices=Presence.choices, default=Presence.IN_OFFICE
     )
