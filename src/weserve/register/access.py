@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from weserve.core.roles import Role, has_role
+from weserve.core.scoping import visible_office_ids
 from weserve.core.tokens import Principal
 from weserve.organisation.models import Office
 
@@ -46,3 +47,34 @@ def require_reader(caller: Principal, office: Office) -> Any:
 
 def can_record(user: Any) -> bool:
     return has_role(user, *RECORD_ROLES)
+
+
+# --- Referrals (PT-2.5) ---------------------------------------------------------------------
+# A referral is seen and acted on by the officer it names, and by the supervisors and heads
+# of its office; anyone else gets 404 for it, whatever their office. Officers, supervisors
+# and heads open the inbox; the counter sees a referral's status in its register panel.
+
+REFERRAL_OVERSEER_ROLES = (Role.SUPERVISOR, Role.HEAD)
+# Who can be referred to (and so has an inbox): the office's officers and those above them.
+REFERRAL_OFFICER_ROLES = (Role.OFFICER, Role.COMPLAINT_OFFICER, Role.SUPERVISOR, Role.HEAD)
+
+
+def overseen_office_ids(user: Any) -> frozenset[int]:
+    """The offices whose referrals this person oversees (supervisor or head there)."""
+    if not has_role(user, *REFERRAL_OVERSEER_ROLES):
+        return frozenset()
+    return visible_office_ids(user)
+
+
+def may_handle_referral(user: Any, referral: Any) -> bool:
+    """The referred officer, or a supervisor or head of the referral's office."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if referral.officer.user_id == user.pk:
+        return True
+    return referral.office_id in overseen_office_ids(user)
+
+
+def require_inbox_user(caller: Principal) -> Any:
+    """A person who can be referred to, or who oversees referrals (403 otherwise)."""
+    return _person_with_role(caller, REFERRAL_OFFICER_ROLES)

@@ -25,6 +25,7 @@ from weserve.register import services
 from weserve.register.access import require_recorder
 from weserve.register.forms import EntryForm
 from weserve.register.models import RegisterEntry
+from weserve.register.referral_views import referral_context
 from weserve.register.selectors import with_details
 from weserve.register.services import InvalidEntry
 
@@ -42,6 +43,8 @@ def _panel(
         "ticket": ticket,
         "form": form,
         "entry": entry,
+        # Once the customer is in the register, they can be referred to an officer.
+        "ref": referral_context(entry) if entry is not None else None,
         "error": error,
         "action": reverse("register_ticket_entry", args=[ticket.public_id]),
         "key": secrets.token_urlsafe(18),
