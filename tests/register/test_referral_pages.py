@@ -73,7 +73,7 @@ def test_searching_the_directory_narrows_the_choices(tree, users, entry, client_
 
 
 def test_referring_from_the_panel_shows_the_status_and_hides_the_form(
-    users, entry, client_for, clock
+    users, entry, client_for, clock, settings
 ):
     officer = users["pegawai"].staff
     response = post(
@@ -94,6 +94,8 @@ def test_referring_from_the_panel_shows_the_status_and_hides_the_form(
     status = client_for("petugas").get(refer_url(entry), **HTMX)
     assert 'data-state="closed"' in status.content.decode()
     assert "Outcome: Borang diberi" in text(status)
+    settings.LANGUAGE_CODE = "ms"
+    assert "Ditutup" in text(client_for("petugas").get(refer_url(entry), **HTMX))
 
 
 def test_a_referral_waiting_too_long_shows_on_the_panel_too(users, entry, client_for, clock):
@@ -160,6 +162,8 @@ def test_the_officer_sees_the_badge_and_the_referral_in_the_inbox(referral, clie
     home = officer.get("/").content.decode()
     assert 'href="/referrals/"' in home
     assert re.search(r'data-testid="referral-badge" data-count="1"', home)
+    # On a phone the menu is folded: its button carries the count too.
+    assert re.search(r'data-testid="menu-badge">1<', home)
     page = officer.get("/referrals/")
     assert page.status_code == 200
     body = text(page)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from weserve.core.fields import MyKadField, PhoneNumberField
 from weserve.organisation.models import Office, Service
@@ -177,7 +178,7 @@ REFERRAL_OUTCOME_MAX = 1000
 class ReferralStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the officer")
     ACCEPTED = "accepted", _("Accepted")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("referral", "Closed")
 
 
 OPEN_REFERRAL_STATUSES = (ReferralStatus.PENDING, ReferralStatus.ACCEPTED)

@@ -66,6 +66,17 @@
       }
     });
 
+    // Inside an element marked data-swap-refusals, a refusal (409, 422) is a page to
+    // show (its message, what was typed), not a failed request.
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      var status = event.detail.xhr.status;
+      var target = event.detail.target;
+      if ((status === 409 || status === 422) && target && target.closest("[data-swap-refusals]")) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+
     liveHints(document);
     document.addEventListener("htmx:load", function (event) {
       liveHints(event.target);
