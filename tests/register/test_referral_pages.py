@@ -9,10 +9,14 @@ import re
 import secrets
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_user
+from tests.register.conftest import serve
 from tests.register.referrals import handles, registered
 from weserve.core.roles import Role
+from weserve.queueing import services as queue
 from weserve.register import services
 from weserve.register.models import Referral, ReferralStatus
 
@@ -250,3 +254,24 @@ def test_the_inbox_is_in_malay_by_default(referral, client_for, settings):
     settings.LANGUAGE_CODE = "ms"
     body = text(client_for("pegawai").get("/referrals/"))
     assert "Rujukan terbuka" in body and "Terima" in body
+
+
+def test_the_inbox_reads_a_fixed_number_of_queries_however_many_referrals(tree, users, client_for):
+    def one_more() -> None:
+        ticket = serve(tree.pj, tree.services["BKK"], users["petugas"])
+        entry = registered(ticket, users["petugas"])
+        services.refer(entry, acting_user=users["petugas"], officer=users["pegawai"].staff)
+        queue.complete(ticket, acting_user=users["petugas"])
+
+    def queries() -> int:
+        client = client_for("pegawai")
+        client.get("/referrals/")  # the session and user warm up first
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/referrals/").status_code == 200
+        return len(captured)
+
+    one_more()
+    few = queries()
+    for _ in range(5):
+        one_more()
+    assert queries() == few
