@@ -8,15 +8,18 @@ one's own office 403. Devices never touch the register.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest
 
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import visible_office_ids
 from weserve.core.tokens import Principal
 from weserve.organisation.models import Office
+
+M = TypeVar("M", bound=Model)
 
 RECORD_ROLES = (Role.COUNTER_STAFF, Role.SUPERVISOR)
 READ_ROLES = (Role.SUPERVISOR, Role.ADMIN, Role.HEAD)
@@ -47,6 +50,21 @@ def require_reader(caller: Principal, office: Office) -> Any:
 
 def can_record(user: Any) -> bool:
     return has_role(user, *RECORD_ROLES)
+
+
+def page_caller(request: HttpRequest) -> Principal:
+    """The signed-in person of a page, with the offices they may see."""
+    return Principal(user=request.user, office_ids=visible_office_ids(request.user))
+
+
+def recorded_here(request: HttpRequest, records: QuerySet[M]) -> tuple[M, Any]:
+    """One of these records of the page's current office (404 otherwise, also for
+    another office's) and the person who records there (403 for a wrong role)."""
+    office = getattr(request, "office", None)
+    record = records.filter(office=office).first() if office is not None else None
+    if record is None:
+        raise Http404
+    return record, require_recorder(page_caller(request), office)
 
 
 # --- Referrals (PT-2.5) ---------------------------------------------------------------------

@@ -22,15 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from weserve.core import clock
 from weserve.core.errors import DomainError
-from weserve.core.scoping import visible_office_ids
-from weserve.core.tokens import Principal
 from weserve.organisation.models import StaffMember
 from weserve.register import services
 from weserve.register.access import (
     may_handle_referral,
     overseen_office_ids,
+    page_caller,
+    recorded_here,
     require_inbox_user,
-    require_recorder,
 )
 from weserve.register.models import REFERRAL_NOTE_MAX, REFERRAL_OUTCOME_MAX, Referral, RegisterEntry
 from weserve.register.nav import referral_badge
@@ -43,25 +42,7 @@ from weserve.register.selectors import (
 from weserve.register.services import InvalidEntry
 
 QUERY_MAX = 100
-
-
-def _caller(request: HttpRequest) -> Principal:
-    return Principal(user=request.user, office_ids=visible_office_ids(request.user))
-
-
-def _office_entry(request: HttpRequest, entry_id: int) -> tuple[RegisterEntry, Any]:
-    """A register entry of the current office and the person who may refer from it."""
-    office = getattr(request, "office", None)
-    if office is None:
-        raise Http404
-    entry = (
-        RegisterEntry.objects.select_related("office", "ticket")
-        .filter(pk=entry_id, office=office)
-        .first()
-    )
-    if entry is None:
-        raise Http404
-    return entry, require_recorder(_caller(request), office)
+_entries = RegisterEntry.objects.select_related("office", "ticket")
 
 
 def _query(request: HttpRequest) -> str:
@@ -105,7 +86,7 @@ def referral_context(
 def entry_referrals_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     """GET: the entry's referrals and their status (refreshed live in the panel).
     POST: refer the customer to the officer chosen from the directory."""
-    entry, user = _office_entry(request, entry_id)
+    entry, user = recorded_here(request, _entries.filter(pk=entry_id))
     if request.method == "GET":
         return render(request, "register/referral_status.html", {"ref": referral_context(entry)})
     chosen = request.POST.get("officer", "").strip()[:20]
@@ -130,7 +111,7 @@ def entry_referrals_view(request: HttpRequest, entry_id: int) -> HttpResponse:
 def officers_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     """The directory's officers of the entry's office matching the search (name, section
     or a service they handle), as the panel's list of choices."""
-    entry, _user = _office_entry(request, entry_id)
+    entry, _user = recorded_here(request, _entries.filter(pk=entry_id))
     query = _query(request)
     return render(
         request,
@@ -179,7 +160,7 @@ def _render_inbox(
 @require_GET
 def inbox_view(request: HttpRequest) -> HttpResponse:
     """The referrals to this officer (and, for a supervisor or head, their offices')."""
-    require_inbox_user(_caller(request))
+    require_inbox_user(page_caller(request))
     return _render_inbox(request)
 
 
@@ -188,12 +169,12 @@ def inbox_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def badge_view(request: HttpRequest) -> HttpResponse:
     """The menu's badge alone, for its live refresh."""
-    require_inbox_user(_caller(request))
+    require_inbox_user(page_caller(request))
     return render(request, "register/nav_badge.html", {"badge": referral_badge(request)})
 
 
 def _referral(request: HttpRequest, referral_id: int) -> tuple[Referral, Any]:
-    user = require_inbox_user(_caller(request))
+    user = require_inbox_user(page_caller(request))
     referral = with_referral_details(Referral.objects.filter(pk=referral_id)).first()
     if referral is None or not may_handle_referral(user, referral):
         raise Http404
