@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_queue_flow import LIVE_TIMEOUT_MS, contexts, new_page, sign_in  # noqa: F401
-from tests.e2e.test_register_panel import serve_at_counter
+from tests.e2e.test_register_panel import issue_as_staff, serve_at_counter
 
 CUSTOMER = "Rosnah binti Ismail"
 VIEWPORTS = {"1366": (1366, 768), "1920": (1920, 1080), "phone": (390, 844)}
@@ -65,8 +65,13 @@ def test_the_counter_refers_to_pegawai1_who_accepts_and_closes_it(
     # Completing before the customer is registered asks first (the office's default).
     expect(settling).to_have_count(0)
     console.get_by_test_id("complete").click()
-    expect(console.get_by_test_id("complete-confirm-box")).to_contain_text(number)
+    asked = console.get_by_test_id("complete-confirm-box")
+    expect(asked).to_contain_text(number)
     expect(console.get_by_test_id("ticket-number")).to_have_text(number)
+    # The question stays through the console's live refreshes (another customer comes).
+    issue_as_staff(console, "BKK")
+    console.wait_for_timeout(1500)
+    expect(asked).to_be_visible()
     shot(console, "complete-asks")
 
     panel = console.get_by_test_id("register-panel")

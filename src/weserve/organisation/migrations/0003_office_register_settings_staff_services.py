@@ -14,12 +14,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='office',
             name='referral_accept_minutes',
-            field=models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(240)], verbose_name='referrals not accepted within this time are flagged to the supervisor (minutes)'),
+            field=models.PositiveSmallIntegerField(db_default=15, default=15, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(240)], verbose_name='referrals not accepted within this time are flagged to the supervisor (minutes)'),
         ),
         migrations.AddField(
             model_name='office',
             name='register_entry_required',
-            field=models.BooleanField(default=False, verbose_name='a register entry is required to complete a ticket'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='a register entry is required to complete a ticket'),
         ),
         migrations.AddField(
             model_name='staffmember',
