@@ -29,6 +29,7 @@ from weserve.core.roles import Role
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Section
 from weserve.queueing import notices, services
+from weserve.register import services as register
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,24 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
     "register_ticket_entry": Record(
         lambda r: f"/register/tickets/{r.ticket.public_id}/", "petugas", "telefonis"
     ),
+    "entry_referrals": Record(
+        lambda r: f"/register/entries/{r.entry.pk}/referrals/", "petugas", "telefonis"
+    ),
+    "referral_officers": Record(
+        lambda r: f"/register/entries/{r.entry.pk}/officers/?q=pegawai", "petugas", "telefonis"
+    ),
+    "referral_inbox": CurrentOffice("/referrals/", "pegawai", "petugas"),
+    "referral_badge": CurrentOffice("/referrals/badge/", "pegawai", "petugas"),
+    "referral_accept": Record(
+        lambda r: f"/referrals/{r.referral.pk}/accept/", "penyelia", "petugas", method="post"
+    ),
+    "referral_close": Record(
+        lambda r: f"/referrals/{r.referral.pk}/close/",
+        "penyelia",
+        "petugas",
+        method="post",
+        data={"outcome": "Selesai"},
+    ),
     # --- register API ---
     "api:register_ticket": Record(
         _api_ticket("register"),
@@ -306,6 +325,8 @@ class PjRecords:
     ticket: Any
     device: Any
     announcement: Any
+    entry: Any
+    referral: Any
 
 
 @pytest.fixture
@@ -333,7 +354,13 @@ def world(tree, users):
         "jb_display": create_device(tree.jb, "display", "D")[1],
         "jb_rating": create_device(tree.jb, "rating", "R", counter=jb_counter)[1],
     }
-    return PjRecords(counter, ticket, device, announcement), users, tokens
+    entry = register.record_visit(
+        ticket, acting_user=users["petugas"], **REGISTER_ENTRY | {"category": "other"}
+    )
+    referral = register.refer(
+        entry, acting_user=users["petugas"], officer=users["pegawai"].staff, note=""
+    )
+    return PjRecords(counter, ticket, device, announcement, entry, referral), users, tokens
 
 
 def _client(
