@@ -53,9 +53,8 @@ def database_checks(settings_dict: dict[str, Any]) -> dict[str, bool | None]:
     PostgreSQL is asked on a connection of its own, opened with a short connect_timeout
     and closed at once, not through the pool: the pool keeps retrying a database that is
     down until its own timeout. SQLite is a local file: asked on the usual connection,
-    and whether it can be written on a connection of its own that takes the write lock
-    and lets it go (a read-only file refuses; a writer holding the lock shows that it
-    can be written).
+    and whether it can be written on a connection of its own, by a write it rolls back
+    (a read-only file refuses it; a writer holding the lock shows it can be written).
     """
     checks: dict[str, bool | None] = {
         "database": False,
@@ -112,9 +111,14 @@ def _sqlite_writable() -> bool:
     if name == ":memory:" or "mode=memory" in name:
         return True
     try:
-        with closing(sqlite3.connect(name, timeout=0.2)) as db:
+        with closing(sqlite3.connect(name, timeout=0.2, isolation_level=None)) as db:
+            # A write, rolled back: a read-only file lets the lock be taken (in WAL mode)
+            # and refuses only the write.
             db.execute("BEGIN IMMEDIATE")
-            db.execute("ROLLBACK")
+            try:
+                db.execute("CREATE TABLE weserve_healthz_write_probe (x)")
+            finally:
+                db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         # Busy: someone else is writing, so it can be written.
         return "locked" in str(exc) or "busy" in str(exc)
