@@ -19,9 +19,16 @@ def resolve_aliases(argv: list[str]) -> list[str]:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "weserve.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(resolve_aliases(sys.argv))
+    try:
+        execute_from_command_line(resolve_aliases(sys.argv))
+    except ImproperlyConfigured as exc:
+        # A setting WeServe cannot use: the message names the variable; a traceback
+        # would only hide it.
+        sys.stderr.write(f"weserve: {exc}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

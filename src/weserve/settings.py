@@ -109,10 +109,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before anything asks whether the request came over HTTPS.
+    "weserve.core.net.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that it sees every answer, also those of the middleware below.
     "weserve.core.guards.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After the static files, outside everything that answers a caller with credentials.
+    "weserve.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "weserve.core.middleware.MalayFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,7 +167,14 @@ except Exception as exc:  # noqa: BLE001 - reworded for the operator
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] not in ("", ":memory:"):
-        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        _folder = Path(_db["NAME"]).parent
+        try:
+            _folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL: the database's folder {_folder} cannot be made "
+                f"({exc.strerror or exc}); is part of that path a file?"
+            ) from None
     _db["OPTIONS"] = {
         # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
         # BEGIN, so two writers never deadlock upgrading a read lock.

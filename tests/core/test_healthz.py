@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import override_settings
 
 from weserve.core.views import database_check_params, database_ok
@@ -49,7 +50,12 @@ def test_healthz_answers_200_when_database_and_channel_layer_work(client):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": True, "channel_layer": True},
+        "checks": {
+            "database": True,
+            "migrations": True,
+            "database_writable": True,
+            "channel_layer": True,
+        },
         "failing": [],
     }
     assert "no-cache" in response["Cache-Control"]
@@ -65,6 +71,8 @@ def test_healthz_answers_503_naming_the_database_when_it_is_unreachable(client):
     assert body["status"] == "unavailable"
     assert body["failing"] == ["database"]
     assert body["checks"]["channel_layer"] is True
+    # Not asked of a database that does not answer.
+    assert body["checks"]["migrations"] is None
 
 
 @pytest.mark.django_db
@@ -132,3 +140,18 @@ def test_postgresql_check_answers_on_a_connection_of_its_own_not_the_pools():
     assert database_ok(connection.settings_dict) is True
 
     assert pool.get_stats().get("requests_num", 0) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_answers_503_naming_the_migrations_when_one_is_not_applied(client):
+    # The code has a migration the database has not had (an upgrade without `migrate`).
+    latest = MigrationRecorder.Migration.objects.filter(app="queueing").latest("id")
+    latest.delete()
+    try:
+        response = client.get("/healthz")
+    finally:
+        MigrationRecorder.Migration.objects.create(app=latest.app, name=latest.name)
+
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["migrations"]
+    assert client.get("/healthz").status_code == 200

@@ -2,13 +2,15 @@
 
 import datetime as dt
 import hashlib
+import json
 
 import pytest
 import time_machine
 from django.test import Client
 
 from tests.factories import PASSWORD
-from weserve.core.idempotency import caller_scope, purge_expired
+from weserve.core import idempotency
+from weserve.core.idempotency import LEASE, caller_scope, purge_expired
 from weserve.core.models import ApiToken, IdempotentResponse
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -242,23 +244,121 @@ def test_a_repeat_while_the_first_still_runs_gets_409_and_does_not_act(users, mo
     assert ApiToken.objects.count() == 1
 
 
-def test_an_abandoned_claim_is_taken_over(users, rf):
-    request = rf.post(
-        TOKEN_URL, {"username": "petugas1", "password": PASSWORD}, content_type="application/json"
-    )
+def dead_claim(rf, key: str, *, lease_until: dt.datetime | None) -> IdempotentResponse:
+    """The claim a token request left when its process was killed mid-way."""
+    body = json.dumps({"username": "petugas1", "password": PASSWORD}).encode()
+    request = rf.post(TOKEN_URL, body, content_type="application/json")
     request.META["REMOTE_ADDR"] = "127.0.0.1"
-    with time_machine.travel(START, tick=False) as traveller:
-        IdempotentResponse.objects.create(
-            scope=caller_scope(request),
-            key=hashlib.sha256(b"key-1").hexdigest(),
-            method_path="died",
-            created_at=START,
-        )
-        traveller.move_to(START + dt.timedelta(minutes=6))
-        response = post_token(Client(), "key-1")
+    return IdempotentResponse.objects.create(
+        scope=caller_scope(request),
+        key=hashlib.sha256(key.encode()).hexdigest(),
+        method_path=f"POST {TOKEN_URL} sha256:{hashlib.sha256(body).hexdigest()}",
+        created_at=START,
+        owner="weserve-1:4242:dead",
+        lease_until=lease_until,
+    )
 
-    assert response.status_code == 200
+
+def test_a_claim_whose_process_died_is_taken_over_once_its_lease_runs_out(users, rf):
+    with time_machine.travel(START, tick=False) as traveller:
+        dead_claim(rf, "key-1", lease_until=START + LEASE)
+        traveller.move_to(START + LEASE - dt.timedelta(seconds=1))
+        meanwhile = post_token(Client(), "key-1")
+        traveller.move_to(START + LEASE + dt.timedelta(seconds=1))
+        retried = post_token(Client(), "key-1")
+        again = post_token(Client(), "key-1")
+
+    assert meanwhile.status_code == 409
+    assert meanwhile.json()["code"] == "request_in_progress"
+    assert retried.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == retried.json()
     assert ApiToken.objects.count() == 1
+
+
+def test_the_lease_is_seconds_not_minutes():
+    assert dt.timedelta(seconds=2) < LEASE <= dt.timedelta(seconds=10)
+
+
+def test_a_claim_taken_over_is_not_used_by_another_request_under_the_same_key(users, rf):
+    token = fresh_token()
+    request = rf.post(REVOKE_URL, headers=bearer(token))
+    IdempotentResponse.objects.create(
+        scope=caller_scope(request),
+        key=hashlib.sha256(b"key-1").hexdigest(),
+        method_path=f"POST {REVOKE_URL} sha256:{hashlib.sha256(b'').hexdigest()}",
+        created_at=dt.datetime.now(dt.UTC),
+        owner="weserve-1:4242:dead",
+        lease_until=None,
+    )
+
+    response = post_token(Client(), "key-1", **bearer(token))
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert ApiToken.objects.count() == 1
+
+
+def test_a_running_request_keeps_its_claim_beyond_the_lease(users, monkeypatch):
+    # The process renews the lease of a request that runs long: a retry meanwhile waits.
+    from weserve.core import api_auth
+
+    real_issue = api_auth.issue_user_token
+    retries = []
+
+    def issue_slowly(user, **kwargs):
+        with time_machine.travel(START + 3 * LEASE, tick=False):
+            assert idempotency._leases.renew(older_than=0) == 1
+            retries.append(post_token(Client(), "key-1"))
+        return real_issue(user, **kwargs)
+
+    monkeypatch.setattr(api_auth, "issue_user_token", issue_slowly)
+    with time_machine.travel(START, tick=False):
+        first = post_token(Client(), "key-1")
+
+    assert first.status_code == 200
+    assert retries[0].status_code == 409
+    assert ApiToken.objects.count() == 1
+
+
+def test_a_request_that_dies_before_its_answer_is_stored_leaves_no_effect(users, monkeypatch):
+    # The effect and the stored answer commit together: a process killed between the two
+    # commits neither, and the retry acts once.
+    real_finish = idempotency._finish
+
+    def die(*args):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(idempotency, "_finish", die)
+    with pytest.raises(SystemExit):
+        post_token(Client(), "key-1")
+    assert not ApiToken.objects.exists()
+
+    monkeypatch.setattr(idempotency, "_finish", real_finish)
+    retried = post_token(Client(), "key-1")
+
+    assert retried.status_code == 200
+    assert ApiToken.objects.count() == 1
+
+
+def test_an_attempt_whose_claim_was_taken_over_rolls_its_effect_back(users, monkeypatch):
+    # A process thought dead (its lease ran out) that was only slow: the attempt that took
+    # the key over acts; the slow one must not act as well.
+    from weserve.core import api_auth
+
+    real_issue = api_auth.issue_user_token
+
+    def issue_then_lose_the_claim(user, **kwargs):
+        token = real_issue(user, **kwargs)
+        IdempotentResponse.objects.update(owner="someone-else")
+        return token
+
+    monkeypatch.setattr(api_auth, "issue_user_token", issue_then_lose_the_claim)
+
+    response = post_token(Client(), "key-1")
+
+    assert response.status_code == 409
+    assert not ApiToken.objects.exists()
 
 
 def test_the_stored_response_does_not_reveal_the_token_or_the_key(users):

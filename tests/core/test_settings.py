@@ -88,6 +88,20 @@ def test_weserve_refuses_to_start_with_a_bad_setting(tmp_path, variable, value, 
     assert complaint in result.stderr
 
 
+def test_a_database_url_under_a_file_names_the_variable_without_a_traceback(tmp_path):
+    (tmp_path / "not-a-folder").write_text("")
+    url = f"sqlite:///{tmp_path / 'not-a-folder' / 'weserve.sqlite3'}"
+
+    result = run_weserve(["check"], weserve_env(tmp_path, DATABASE_URL=url))
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"weserve: DATABASE_URL: the database's folder {tmp_path / 'not-a-folder'} cannot be "
+        "made (File exists); is part of that path a file?"
+    ]
+
+
 def test_default_database_is_sqlite_under_var_in_wal_mode_with_immediate_transactions(tmp_path):
     # A transaction takes the write lock at BEGIN (IMMEDIATE), so another connection that
     # wants to write is told "database is locked" at once instead of deadlocking later.

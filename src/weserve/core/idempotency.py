@@ -6,6 +6,21 @@ responses. The first request claims the key with an insert that a unique constra
 guards; a repeat arriving while the first still runs gets 409 `request_in_progress` and
 acts not at all. The same key sent with another path or another body is refused (422).
 
+A retry after a crash (docs/architecture.md, decision 32) acts once:
+
+- The claim names the attempt holding it (`owner`) and carries a lease the holding
+  process renews while the request runs (`_Leases`). A claim whose lease ran out belongs
+  to a request that died with its process: a retry takes it over at once (within LEASE
+  of the death), and is told so (`Claim.resumed`).
+- The view runs in a transaction in which its response is then stored: its effect and
+  the stored response commit together or not at all, so a retry either replays or acts
+  afresh. Storing checks that the claim is still this attempt's (a fence): an attempt
+  whose claim was taken over rolls its effect back.
+- A view whose effect commits on its own (the ticket issue's hot path, on a connection
+  of its own) is registered with `commits_apart` and runs outside that transaction; it
+  names its effect with `Claim.effect_id`, the same for every attempt, so that a resumed
+  attempt finds what an earlier one committed and answers with it.
+
 A stored response may hold a secret (POST /api/v1/auth/token answers with a token), so
 neither the key nor the response is stored in the clear: the row holds a hash of the key
 and the response encrypted with a key derived from the Idempotency-Key and the caller's
@@ -17,16 +32,26 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from weserve.core import clock
@@ -36,9 +61,12 @@ from weserve.core.net import client_ip
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 TTL = dt.timedelta(hours=24)
-# A claim never completed this long after it was made belongs to a request that died
-# (a killed worker); a retry may take it over instead of waiting out the whole TTL.
-ABANDONED_AFTER = dt.timedelta(minutes=5)
+# A claim's lease: a retry takes a claim over once its lease has run out. The process
+# running the request renews it every RENEW_EVERY_SECONDS while the request runs, for
+# at most LONGEST_REQUEST (a request still running then is taken to be stuck).
+LEASE = dt.timedelta(seconds=6)
+RENEW_EVERY_SECONDS = 2.0
+LONGEST_REQUEST = dt.timedelta(minutes=5)
 MAX_KEY_LENGTH = 255
 _METHOD_PATH_LENGTH = 512
 _FINGERPRINT_PREFIX = " sha256:"
@@ -50,6 +78,9 @@ _NOT_STORED = frozenset({401, 403, 408, 425, 429})
 _REPLAYED_HEADERS = frozenset(
     {"content-type", "location", "content-language", "content-disposition", "cache-control"}
 )
+
+
+log = logging.getLogger(__name__)
 
 
 def _json(status: int, code: str, detail: str) -> HttpResponse:
@@ -129,6 +160,123 @@ def purge_expired(now: dt.datetime | None = None) -> int:
     return deleted
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A request's hold on its Idempotency-Key, as the view may ask for it (`claim_of`)."""
+
+    pk: int
+    owner: str
+    # An earlier attempt with this key ran and never finished (its process died, or it
+    # failed): whatever it committed apart from the request's transaction is there.
+    resumed: bool
+    _seed: bytes = field(repr=False)
+
+    def effect_id(self, purpose: str) -> str:
+        """An unguessable id (192 bits, URL-safe, as secrets.token_urlsafe(24)) for the
+        effect `purpose` of this request: the same for every attempt with this key, so a
+        resumed attempt finds what an earlier one committed under it."""
+        digest = hmac.new(self._seed, purpose.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode()
+
+
+def claim_of(request: HttpRequest) -> Claim | None:
+    """The claim of a POST sent with an Idempotency-Key; None without one."""
+    return getattr(request, "_idempotency_claim", None)
+
+
+_APART: set[str] = set()
+
+
+def commits_apart(*view_names: str) -> None:
+    """Register views (by URL name, with its namespace) whose effect commits on its own,
+    not in the transaction of the request: they run outside it, and must name their
+    effect with `Claim.effect_id` and look for it when `Claim.resumed` (call from an
+    AppConfig.ready())."""
+    _APART.update(view_names)
+
+
+def _runs_apart(request: HttpRequest) -> bool:
+    if not _APART:
+        return False
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return match.view_name in _APART
+
+
+def _owner() -> str:
+    """This attempt's name: where it runs (for an operator reading the table), and a
+    random part, so that a claim taken over is never mistaken for the one before."""
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{secrets.token_hex(8)}"
+
+
+def _seed(ident: str, key: str, pk: int, created_at: dt.datetime) -> bytes:
+    since = (created_at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+    message = f"weserve-idempotency-effect\0{ident}\0{key}\0{pk}\0{since}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
+
+
+class _Leases:
+    """The claims this process holds, their leases renewed while their requests run.
+
+    A thread of its own, started with the first claim, renews every RENEW_EVERY_SECONDS
+    the claims held longer than that (a quick request never costs a write), for at most
+    LONGEST_REQUEST. Only a live process renews: a killed one's claims lapse within LEASE.
+    """
+
+    def __init__(self) -> None:
+        self._held: dict[int, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, claim: Claim) -> None:
+        with self._lock:
+            self._held[claim.pk] = (claim.owner, time.monotonic())
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="idempotency-leases", daemon=True
+                )
+                self._thread.start()
+
+    def release(self, claim: Claim) -> None:
+        with self._lock:
+            self._held.pop(claim.pk, None)
+
+    def renew(self, older_than: float = RENEW_EVERY_SECONDS) -> int:
+        """Renew the leases of the claims held longer than `older_than` seconds (and
+        less than LONGEST_REQUEST); how many were renewed."""
+        now = time.monotonic()
+        longest = LONGEST_REQUEST.total_seconds()
+        with self._lock:
+            due = [
+                (pk, owner)
+                for pk, (owner, since) in self._held.items()
+                if older_than <= now - since < longest
+            ]
+        if not due:
+            return 0
+        held = Q()
+        for pk, owner in due:
+            held |= Q(pk=pk, owner=owner)
+        return IdempotentResponse.objects.filter(held, completed=False).update(
+            lease_until=clock.now() + LEASE
+        )
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(RENEW_EVERY_SECONDS)
+            try:
+                self.renew()
+            except Exception:  # noqa: BLE001 - try again next time; the lease has room
+                log.warning("renewing idempotency leases failed", exc_info=True)
+            finally:
+                connection.close()  # this thread's own
+
+
+_leases = _Leases()
+
+
 class IdempotencyMiddleware:
     """Replays the first response to a POST repeated with the same Idempotency-Key."""
 
@@ -146,66 +294,124 @@ class IdempotencyMiddleware:
             # Too big to read here; the view refuses it anyway.
             return self.get_response(request)
         ident = _caller_ident(request, fingerprint)
-        scope = _sha256(ident.encode())
-        key_hash = _sha256(key.encode())
         cipher = _cipher(ident, key)
         path_room = _METHOD_PATH_LENGTH - len(_FINGERPRINT_PREFIX) - len(fingerprint)
         method_path = f"{request.method} {request.path}"[:path_room]
         method_path += _FINGERPRINT_PREFIX + fingerprint
-        now = clock.now()
+        claimed = _claim(ident, key, method_path, cipher)
+        if isinstance(claimed, HttpResponse):
+            return claimed
+        request._idempotency_claim = claimed  # type: ignore[attr-defined]
+        _leases.hold(claimed)
         try:
-            with transaction.atomic():
-                record = IdempotentResponse.objects.create(
-                    scope=scope, key=key_hash, method_path=method_path, created_at=now
-                )
-        except IntegrityError:
-            existing = IdempotentResponse.objects.filter(scope=scope, key=key_hash).first()
-            if existing is None:
-                return _json(409, "request_in_progress", _("This request is still running."))
-            expired = existing.created_at <= now - TTL
-            abandoned = not existing.completed and existing.created_at <= now - ABANDONED_AFTER
-            if expired or abandoned:
-                # The key may be used afresh; only one retry can take it over.
-                taken = IdempotentResponse.objects.filter(
-                    pk=existing.pk, created_at=existing.created_at
-                ).update(
-                    created_at=now,
-                    completed=False,
-                    status=None,
-                    content_type="",
-                    body=b"",
-                    method_path=method_path,
-                )
-                if not taken:
-                    return _json(409, "request_in_progress", _("This request is still running."))
-                record = existing
-            elif existing.method_path != method_path:
-                return _json(
-                    422,
-                    "idempotency_key_reused",
-                    _("This Idempotency-Key was used for a different request."),
-                )
-            elif not existing.completed:
-                return _json(409, "request_in_progress", _("This request is still running."))
-            else:
-                replay = _unseal(cipher, existing)
-                if replay is None:
-                    return _json(
-                        422,
-                        "idempotency_key_reused",
-                        _("This Idempotency-Key was used for a different request."),
-                    )
-                return replay
+            if _runs_apart(request):
+                response = self.get_response(request)
+                _finish(claimed, response, cipher)
+                return response
+            return self._in_transaction(request, claimed, cipher)
+        except BaseException:
+            _release(claimed)
+            raise
+        finally:
+            _leases.release(claimed)
 
-        response = self.get_response(request)
-        if response.status_code >= 500 or response.status_code in _NOT_STORED or response.streaming:
-            # Nothing was promised: let a retry run again.
-            IdempotentResponse.objects.filter(pk=record.pk).delete()
-            return response
-        IdempotentResponse.objects.filter(pk=record.pk).update(
+    def _in_transaction(self, request: HttpRequest, claim: Claim, cipher: Fernet) -> HttpResponse:
+        """The view and the stored response, committed together."""
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)  # nothing half-done stays
+            elif not _finish(claim, response, cipher):
+                transaction.set_rollback(True)
+                return _json(409, "request_in_progress", _("This request is still running."))
+        if response.status_code >= 500:
+            _release(claim)
+        return response
+
+
+def _claim(ident: str, key: str, method_path: str, cipher: Fernet) -> Claim | HttpResponse:
+    """The key claimed for this request, or the answer to give instead (a replay, 409
+    while another attempt runs, 422 for another request under the same key)."""
+    scope = _sha256(ident.encode())
+    key_hash = _sha256(key.encode())
+    now = clock.now()
+    owner = _owner()
+    try:
+        with transaction.atomic():
+            record = IdempotentResponse.objects.create(
+                scope=scope,
+                key=key_hash,
+                method_path=method_path,
+                created_at=now,
+                owner=owner,
+                lease_until=now + LEASE,
+            )
+        return Claim(record.pk, owner, False, _seed(ident, key, record.pk, now))
+    except IntegrityError:
+        pass
+    existing = IdempotentResponse.objects.filter(scope=scope, key=key_hash).first()
+    in_progress = _json(409, "request_in_progress", _("This request is still running."))
+    if existing is None:
+        return in_progress
+    reused = _json(
+        422, "idempotency_key_reused", _("This Idempotency-Key was used for a different request.")
+    )
+    if existing.created_at <= now - TTL:
+        # Expired: the key may be used afresh, for any request; only one retry gets it.
+        taken = IdempotentResponse.objects.filter(
+            pk=existing.pk, created_at=existing.created_at
+        ).update(
+            created_at=now,
+            completed=False,
+            status=None,
+            content_type="",
+            body=b"",
+            method_path=method_path,
+            owner=owner,
+            lease_until=now + LEASE,
+        )
+        if not taken:
+            return in_progress
+        return Claim(existing.pk, owner, False, _seed(ident, key, existing.pk, now))
+    if existing.method_path != method_path:
+        return reused
+    if existing.completed:
+        replay = _unseal(cipher, existing)
+        return reused if replay is None else replay
+    if existing.lease_until is not None and existing.lease_until > now:
+        return in_progress
+    # Its attempt died with its process, or failed: this one takes over.
+    taken = IdempotentResponse.objects.filter(
+        pk=existing.pk, owner=existing.owner, completed=False
+    ).update(owner=owner, lease_until=now + LEASE)
+    if not taken:
+        return in_progress
+    return Claim(existing.pk, owner, True, _seed(ident, key, existing.pk, existing.created_at))
+
+
+def _finish(claim: Claim, response: HttpResponse, cipher: Fernet) -> bool:
+    """Store the response as the key's answer, or let the key go; False if the claim is
+    no longer this attempt's (taken over)."""
+    mine = IdempotentResponse.objects.filter(pk=claim.pk, owner=claim.owner, completed=False)
+    if response.status_code >= 500:
+        _release(claim)  # nothing was promised: a retry runs again (resumed)
+        return True
+    if response.status_code in _NOT_STORED or response.streaming:
+        # Not let in to act: a retry must run afresh.
+        return bool(mine.delete()[0])
+    return bool(
+        mine.update(
             completed=True,
             status=response.status_code,
             content_type=response.get("Content-Type", "")[:100],
             body=_seal(cipher, response),
+            lease_until=None,
         )
-        return response
+    )
+
+
+def _release(claim: Claim) -> None:
+    """Let a retry take the claim over at once."""
+    IdempotentResponse.objects.filter(pk=claim.pk, owner=claim.owner, completed=False).update(
+        lease_until=None
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 from weserve.core.contracts import office_model
 from weserve.core.scoping import (
@@ -61,3 +63,26 @@ class MalayFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every answer to a caller with credentials (a signed-in
+    person, a device's cookie, a bearer token): such answers hold an office's data or a
+    person's, which no browser cache or proxy may keep (a shared counter PC's Back
+    button, a proxy's disk). Static files are answered before this (WhiteNoise)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if _has_credentials(request):
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+def _has_credentials(request: HttpRequest) -> bool:
+    if "Authorization" in request.headers or settings.DEVICE_COOKIE_NAME in request.COOKIES:
+        return True
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated

@@ -95,6 +95,11 @@ class IdempotentResponse(models.Model):
     status = models.PositiveSmallIntegerField(null=True)
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(blank=True, default=b"")
+    # Who is running the request now (host, process and a random part per attempt), and
+    # until when: the holding process renews the lease while the request runs, so a lease
+    # that ran out belongs to a request that died with its process (core/idempotency.py).
+    owner = models.CharField(max_length=100, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("saved answer to a repeated request")

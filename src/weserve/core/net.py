@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -75,3 +76,20 @@ def client_ip(request: HttpRequest) -> str:
 def axes_client_ip(request: HttpRequest) -> str:
     """The address django-axes locks out (AXES_CLIENT_IP_CALLABLE)."""
     return client_ip(request)
+
+
+class ForwardedProtoMiddleware:
+    """X-Forwarded-Proto is believed only from WESERVE_TRUSTED_PROXIES, as X-Forwarded-For
+    is: from anyone else it is dropped before Django reads it (SECURE_PROXY_SSL_HEADER),
+    so a client cannot say it came over HTTPS. (Behind `weserve serve`, uvicorn has
+    already taken the scheme from a trusted proxy's header.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META:
+            peer = _parse(request.META.get("REMOTE_ADDR", "") or "")
+            if peer is None or not _trusted(peer):
+                del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)

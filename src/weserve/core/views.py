@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import sqlite3
 import uuid
+from contextlib import closing
 from typing import Any
 
 import psycopg
@@ -11,6 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.db.utils import load_backend
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -37,23 +41,88 @@ def database_check_params(settings_dict: dict[str, Any]) -> dict[str, Any]:
 
 
 def database_ok(settings_dict: dict[str, Any]) -> bool:
-    """Whether the database answers `SELECT 1`.
+    """Whether the database answers `SELECT 1`."""
+    return database_checks(settings_dict)["database"] is True
+
+
+def database_checks(settings_dict: dict[str, Any]) -> dict[str, bool | None]:
+    """Whether the database answers (`database`), has every migration of this code
+    applied (`migrations`) and can be written (`database_writable`); the last two are
+    None when the database does not answer at all.
 
     PostgreSQL is asked on a connection of its own, opened with a short connect_timeout
     and closed at once, not through the pool: the pool keeps retrying a database that is
-    down until its own timeout. SQLite is a local file: asked on the usual connection.
+    down until its own timeout. SQLite is a local file: asked on the usual connection,
+    and whether it can be written on a connection of its own, by a write it rolls back
+    (a read-only file refuses it; a writer holding the lock shows it can be written).
     """
+    checks: dict[str, bool | None] = {
+        "database": False,
+        "migrations": None,
+        "database_writable": None,
+    }
     try:
         if settings_dict["ENGINE"] == "django.db.backends.postgresql":
             params = database_check_params(settings_dict)
             with psycopg.connect(**params, autocommit=True) as conn:
-                return conn.execute("SELECT 1").fetchone() == (1,)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            row: tuple[Any, ...] | None = cursor.fetchone()
-            return row == (1,)
+                checks["database"] = conn.execute("SELECT 1").fetchone() == (1,)
+                read_only = conn.execute("SELECT current_setting('transaction_read_only')")
+                checks["database_writable"] = read_only.fetchone() == ("off",)
+                try:
+                    applied = conn.execute("SELECT app, name FROM django_migrations").fetchall()
+                except psycopg.Error:
+                    applied = []  # not even the table: nothing was migrated
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                checks["database"] = cursor.fetchone() == (1,)
+                applied = []
+                if "django_migrations" in connection.introspection.table_names(cursor):
+                    cursor.execute("SELECT app, name FROM django_migrations")
+                    applied = cursor.fetchall()
+            checks["database_writable"] = _sqlite_writable()
     except Exception:  # noqa: BLE001 - any failure means "not reachable"
-        return False
+        return {"database": False, "migrations": None, "database_writable": None}
+    checks["migrations"] = not unapplied_migrations({(app, name) for app, name in applied})
+    return checks
+
+
+@functools.cache
+def _migrations_in_code() -> tuple[tuple[tuple[str, str], frozenset[tuple[str, str]]], ...]:
+    """Every migration of the code, with those a squashed one replaces (read once)."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return tuple(
+        (key, frozenset(tuple(r) for r in (loader.graph.nodes[key].replaces or ())))
+        for key in loader.graph.nodes
+    )
+
+
+def unapplied_migrations(applied: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The code's migrations that the database's `django_migrations` rows do not name."""
+    return [
+        key
+        for key, replaces in _migrations_in_code()
+        if key not in applied and not (replaces and replaces <= applied)
+    ]
+
+
+def _sqlite_writable() -> bool:
+    name = str(connection.settings_dict["NAME"])
+    if name == ":memory:" or "mode=memory" in name:
+        return True
+    try:
+        with closing(sqlite3.connect(name, timeout=0.2, isolation_level=None)) as db:
+            # A write, rolled back: a read-only file lets the lock be taken (in WAL mode)
+            # and refuses only the write.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("CREATE TABLE weserve_healthz_write_probe (x)")
+            finally:
+                db.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        # Busy: someone else is writing, so it can be written.
+        return "locked" in str(exc) or "busy" in str(exc)
+    return True
 
 
 async def _channel_round_trip() -> bool:
@@ -79,15 +148,14 @@ def _channel_layer_ok() -> bool:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the channel layer answer; 503 naming what does not.
+    """200 when the database answers, can be written and has every migration applied,
+    and the channel layer answers; 503 naming what does not (`null`: not asked, since
+    the database did not answer).
 
     A database that is down is reported within DATABASE_CHECK_TIMEOUT_SECONDS.
     """
-    checks = {
-        "database": database_ok(connection.settings_dict),
-        "channel_layer": _channel_layer_ok(),
-    }
-    failing = [name for name, ok in checks.items() if not ok]
+    checks = {**database_checks(connection.settings_dict), "channel_layer": _channel_layer_ok()}
+    failing = [name for name, ok in checks.items() if ok is False]
     status = 503 if failing else 200
     return JsonResponse(
         {"status": "ok" if not failing else "unavailable", "checks": checks, "failing": failing},

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
 from pydantic import Field
 
+from weserve.core import idempotency
 from weserve.core.api import (
     UNRESOLVED_AUTH,
     Schema,
@@ -195,7 +196,13 @@ def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> H
     office = _remembered_office(office_code)
     service = _remembered_service(payload.service)
     caller = principal(request)
-    options = {"priority": payload.priority, "language": payload.language}
+    options = {
+        "priority": payload.priority,
+        "language": payload.language,
+        # A retry with the same Idempotency-Key issues under the same public id, so one
+        # whose earlier attempt died after issuing answers with that ticket (decision 32).
+        "attempt": services.Attempt.of(idempotency.claim_of(request)),
+    }
     if caller.unresolved_token and office is not None and service is not None:
         # A kiosk's bearer token is confirmed by the statement that issues the ticket,
         # not looked up beforehand (the hot path).

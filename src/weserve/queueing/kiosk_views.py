@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from weserve.core import clock
+from weserve.core import clock, idempotency
 from weserve.core.errors import DomainError
 from weserve.core.roles import Role
 from weserve.core.scoping import require_office_role
@@ -347,7 +347,11 @@ def kiosk_issue(request: HttpRequest, office_code: str) -> HttpResponse:
                 str(_("Please choose your service again.")),
                 status=422,
             )
-        options = {"priority": priority, "language": language}
+        options = {
+            "priority": priority,
+            "language": language,
+            "attempt": services.Attempt.of(idempotency.claim_of(request)),
+        }
         try:
             if page.caller.device is not None:
                 issued = services.issue_ticket_at_kiosk(

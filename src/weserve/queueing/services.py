@@ -19,6 +19,7 @@ from weserve.core import clock
 from weserve.core.audit import log_action
 from weserve.core.db import CompiledQuery
 from weserve.core.errors import DomainError
+from weserve.core.idempotency import Claim
 from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Counter, CounterService, Device, Office, Service
 from weserve.queueing import events, issue_statement, waiting_count
@@ -161,6 +162,23 @@ class IssuedTicket:
     waiting: dict[tuple[int, bool], int]
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt at an issue its caller may send again when the answer is lost (a
+    request with an Idempotency-Key): the ticket's public id, the same for every attempt,
+    and whether an earlier attempt may have issued it already (`again`)."""
+
+    public_id: str
+    again: bool = False
+
+    @classmethod
+    def of(cls, claim: Claim | None) -> Attempt | None:
+        """The attempt a request's Idempotency-Key claim makes (None without a key)."""
+        if claim is None:
+            return None
+        return cls(claim.effect_id("ticket"), again=claim.resumed)
+
+
 def issue_ticket_at_kiosk(
     kiosk: Device,
     office: Office,
@@ -168,11 +186,19 @@ def issue_ticket_at_kiosk(
     *,
     priority: str = Priority.NONE,
     language: str = "ms",
+    attempt: Attempt | None = None,
 ) -> IssuedTicket:
     """A customer takes a number at a paired kiosk of `office` (its page or the API)."""
     if kiosk.office_id != office.pk or kiosk.kind != Device.Kind.KIOSK:
         raise ValueError("not a kiosk of this office")
-    return _issue(office, service, _Issuer(device=kiosk), priority=priority, language=language)
+    return _issue(
+        office,
+        service,
+        _Issuer(device=kiosk),
+        priority=priority,
+        language=language,
+        attempt=attempt,
+    )
 
 
 def issue_ticket_by_staff(
@@ -182,9 +208,12 @@ def issue_ticket_by_staff(
     *,
     priority: str = Priority.NONE,
     language: str = "ms",
+    attempt: Attempt | None = None,
 ) -> IssuedTicket:
     """A staff member of `office` issues a number for a customer (the API)."""
-    return _issue(office, service, _Issuer(user=user), priority=priority, language=language)
+    return _issue(
+        office, service, _Issuer(user=user), priority=priority, language=language, attempt=attempt
+    )
 
 
 def issue_ticket_with_kiosk_token(
@@ -194,12 +223,15 @@ def issue_ticket_with_kiosk_token(
     *,
     priority: str = Priority.NONE,
     language: str = "ms",
+    attempt: Attempt | None = None,
 ) -> IssuedTicket:
     """A kiosk program's ticket, its bearer token not yet looked up (the API's hot path):
     issued only if the token is a live kiosk of `office`, which is then the issuing
     device; otherwise KioskNotConfirmed, and nothing is written. On PostgreSQL the
     statement that issues the ticket confirms the token (issue_statement.py)."""
-    return _issue(office, service, _Issuer(token=token), priority=priority, language=language)
+    return _issue(
+        office, service, _Issuer(token=token), priority=priority, language=language, attempt=attempt
+    )
 
 
 @dataclass(frozen=True)
@@ -212,22 +244,39 @@ class _Issuer:
 
 
 def _issue(
-    office: Office, service: Service, issuer: _Issuer, *, priority: str, language: str
+    office: Office,
+    service: Service,
+    issuer: _Issuer,
+    *,
+    priority: str,
+    language: str,
+    attempt: Attempt | None = None,
 ) -> IssuedTicket:
     """Every ticket is issued here: on PostgreSQL, outside a transaction (a request), by
     the issue statement (issue_statement.py, the hot path), which writes what
     `_issue_in_transaction` writes (tests/queueing/test_issue_parity.py); everywhere
     else, and whenever the statement did not issue, by `_issue_in_transaction`, which
-    then says why or issues."""
+    then says why or issues.
+
+    An attempt sent again (its earlier attempt's process died, say) answers with the
+    ticket the earlier one wrote under the same public id, if it did; if not, it issues
+    by the specification, where the unique public id stops an earlier attempt still on
+    its way from issuing a second ticket."""
     if priority not in PRIORITIES:
         raise DomainError("invalid_priority", _("Unknown priority."), status=422)
     language = language if language in ("ms", "en") else "ms"
+    # Whether a ticket may already be written under this id (and so an IntegrityError on
+    # it means "issued", not a fault).
+    lost = attempt is not None and attempt.again
+    if attempt is not None and attempt.again:
+        written = _written(attempt.public_id, office, service)
+        if written is not None:
+            return written
     now = clock.now()
     if not office.is_active or not office.is_open(now):
         raise DomainError("office_closed", _("The office is closed now. No ticket was issued."))
-    public_id = new_public_id()
-    lost = False
-    if issue_statement.applies():
+    public_id = attempt.public_id if attempt is not None else new_public_id()
+    if issue_statement.applies() and not lost:
         try:
             issued = issue_statement.issue(
                 office,
@@ -268,14 +317,23 @@ def _issue(
     except IntegrityError:
         if not lost:  # a new id clashed: refused, as any broken constraint
             raise
-        written = (
-            Ticket.objects.select_related("office", "service")
-            .filter(public_id=public_id, office=office, service=service)
-            .first()
-        )
+        written = _written(public_id, office, service)
         if written is None:
             raise
-        return IssuedTicket(written, None, waiting_ahead(office, written.queued_at))
+        return written
+
+
+def _written(public_id: str, office: Office, service: Service) -> IssuedTicket | None:
+    """The ticket an earlier attempt at this issue wrote, answered as then (its live event
+    went out with it)."""
+    ticket = (
+        Ticket.objects.select_related("office", "service")
+        .filter(public_id=public_id, office=office, service=service)
+        .first()
+    )
+    if ticket is None:
+        return None
+    return IssuedTicket(ticket, None, waiting_ahead(office, ticket.queued_at))
 
 
 def _kiosk_of(raw_token: str, office: Office) -> Device | None:

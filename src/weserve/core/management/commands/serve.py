@@ -19,6 +19,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -27,6 +28,7 @@ from uvicorn.config import LOGGING_CONFIG
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from weserve.core.crypto import data_key_available
+from weserve.core.views import database_ok
 
 logger = logging.getLogger("weserve.serve")
 
@@ -261,6 +263,12 @@ class Command(BaseCommand):
             help="server processes (more than one needs REDIS_URL)",
         )
         parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="apply the database migrations not yet applied before serving "
+            "(without it, `serve` refuses to start on such a database)",
+        )
+        parser.add_argument(
             "--no-worker",
             action="store_true",
             help="do not start the background worker (run `weserve run_huey` elsewhere)",
@@ -272,24 +280,7 @@ class Command(BaseCommand):
         problem = port_taken(host, port)
         if problem is not None:
             raise CommandError(cannot_listen(host, port, problem))
-        try:
-            pending = unapplied_migrations()
-        except DatabaseError as exc:
-            # Not fatal: the database may come up after us; /healthz says so meanwhile.
-            self.stderr.write(
-                self.style.WARNING(_("Cannot reach the database: {error}").format(error=exc))
-            )
-            pending = 0
-        finally:
-            connections.close_all()
-        if pending:
-            self.stderr.write(
-                self.style.WARNING(
-                    _("{count} database migration(s) not applied: run `weserve migrate`.").format(
-                        count=pending
-                    )
-                )
-            )
+        self._migrate_or_refuse(options["migrate"])
 
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(
@@ -316,6 +307,35 @@ class Command(BaseCommand):
                 worker.stop()
             signal.signal(signal.SIGTERM, previous)
         self.stdout.write(_("WeServe stopped."))
+
+    def _migrate_or_refuse(self, migrate: bool) -> None:
+        """Serve only a database with every migration applied: apply them when asked
+        (--migrate), else refuse in one line. A database that does not answer is not
+        fatal: it may come up after us, and /healthz says so meanwhile."""
+        try:
+            # A short connection of its own, as /healthz: not the pool's 10 s wait.
+            if not database_ok(connections[DEFAULT_DB_ALIAS].settings_dict):
+                raise DatabaseError(_("it does not answer"))
+            pending = unapplied_migrations()
+        except DatabaseError as exc:
+            self.stderr.write(
+                self.style.WARNING(_("Cannot reach the database: {error}").format(error=exc))
+            )
+            return
+        finally:
+            connections.close_all()
+        if not pending:
+            return
+        if not migrate:
+            raise CommandError(
+                _(
+                    "{count} database migration(s) not applied: run `weserve migrate`, or "
+                    "start with `weserve serve --migrate`."
+                ).format(count=pending)
+            )
+        self.stdout.write(_("Applying {count} database migration(s).").format(count=pending))
+        call_command("migrate", interactive=False, verbosity=0)
+        connections.close_all()
 
     def _refuse_unsafe_start(self, workers: int) -> None:
         if not data_key_available():
