@@ -24,6 +24,11 @@ def document() -> dict:
     return json.loads(json.dumps(api.get_openapi_schema()))
 
 
+def test_the_served_document_is_the_one_described(document, db):
+    # tests/fuzz reads the document from the API object; clients read it from the URL.
+    assert Client().get(f"{API}/openapi.json").json() == document
+
+
 def _operations(document: dict):
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
