@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+import time_machine
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -31,10 +32,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.fuzz.conftest import FIGURES
+from tests.queueing.conftest import MORNING
 from weserve.api import api
 from weserve.core.models import User
 from weserve.core.tokens import issue_user_token
-from weserve.organisation.demo import load_demo
+from weserve.organisation.demo import DEMO_PASSWORD, load_demo
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Device, Office, Service
 from weserve.queueing import services
@@ -48,7 +50,7 @@ SEED = os.environ.get("WESERVE_FUZZ_SEED")
 OFFICE = "PKMD-PJ"
 # Body fields that name records or must be well-formed, aimed at real or valid values in
 # half of the cases (see `_aim_body`), so that a register entry or a look-up can succeed.
-BODY_FIELDS = ("service", "counter", "username", "mykad", "phone", "forms")
+BODY_FIELDS = ("service", "counter", "username", "password", "mykad", "phone", "forms")
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,
@@ -62,7 +64,15 @@ OPERATIONS = {op.ok().label: op.ok() for op in SCHEMA.get_all_operations()}
 
 
 @pytest.fixture(scope="session")
-def demo_world(django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
+def office_hours() -> Any:
+    """A Wednesday morning when the demo office is open, whenever CI runs; the clock
+    ticks on from there."""
+    with time_machine.travel(MORNING, tick=True):
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_world(office_hours: None, django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
     """The demo data, a supervisor's token and a kiosk's, and real records to aim at:
     made once, committed to the test database; each test's transaction undoes what its
     requests changed."""
@@ -97,6 +107,7 @@ def _make_world() -> dict[str, Any]:
             "service": [s.code for s in offered],
             "counter": [c.pk for c in counters],
             "username": ["penyelia", "petugas1"],
+            "password": [DEMO_PASSWORD, "not-the-password"],
             "mykad": [None, "850101-14-5123"],
             "phone": [None, "012-345 6789"],
             "forms": [[], [{"code": "BKK-01", "quantity": 2}]],
