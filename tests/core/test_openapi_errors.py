@@ -124,6 +124,13 @@ def test_real_error_answers_match_the_documented_schema(document, tree, users):
     answers = [
         # No credentials.
         ("get", "/api/v1/offices", Client().get(f"{API}/offices"), 401),
+        # A wrong password.
+        (
+            "post",
+            "/api/v1/auth/token",
+            _post("/auth/token", {"username": "penyelia", "password": "wrong"}),
+            401,
+        ),
         # A kiosk may not open a counter.
         ("post", open_path, _post(f"/counters/{counter.pk}/open", token=kiosk), 403),
         # Another office's record.
@@ -155,5 +162,7 @@ def test_real_error_answers_match_the_documented_schema(document, tree, users):
         validator = _error_validator(document, method, path, status)
         body = response.json()
         assert validator.is_valid(body), (path, status, body)
-    fields = answers[4][2].json()["fields"]
+    fields = answers[5][2].json()["fields"]
     assert set(fields) == {"service"}
+    # `fields` is there only when it says something.
+    assert "fields" not in answers[1][2].json()
