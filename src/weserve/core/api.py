@@ -23,7 +23,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
-from pydantic import ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from weserve.core.errors import DomainError
 from weserve.core.tokens import Principal, resolve_bearer, resolve_device
@@ -79,6 +79,114 @@ class Schema(NinjaSchema):
             if field is not None and _takes_number_not_bool(field.annotation):
                 raise ValueError(_("Send a number, not true or false."))
         return value
+
+
+class ErrorOut(Schema):
+    """Every error the API answers, whatever its status: `{"detail", "code", "fields"?}`."""
+
+    detail: str = Field(description="What went wrong, in the request's language")
+    code: str = Field(description="A stable machine-readable code, e.g. not_found")
+    fields: dict[str, str] | None = Field(
+        default=None, description="For 422: the message for each invalid field, by name"
+    )
+
+
+# The error answers the OpenAPI document lists, each once under components/responses and
+# referred to by every operation that can give it (see `error_statuses`).
+ERROR_RESPONSES: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request could not be read."),
+    401: ("Unauthenticated", "No valid credentials (a bearer token or a signed-in session)."),
+    403: (
+        "Forbidden",
+        "The caller's role or device may not do this, or a cookie-authenticated request "
+        "lacks its CSRF token.",
+    ),
+    404: ("NotFound", "No such record, or one of another office."),
+    409: (
+        "Conflict",
+        "The record's state does not allow this, or a request with the same "
+        "Idempotency-Key is still running.",
+    ),
+    413: ("RequestTooLarge", "The request body is larger than the server reads (any request)."),
+    415: ("UnsupportedMediaType", "The body is not JSON and does not say it is."),
+    422: (
+        "Invalid",
+        "Invalid input: `fields` names each invalid field (a NUL character anywhere in the "
+        "path, query or body is refused so on every operation).",
+    ),
+    429: ("RateLimited", "Too many failed attempts; Retry-After says when to try again."),
+}
+
+
+def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
+    """The error statuses an operation of the OpenAPI document can answer with.
+
+    Every request can be too large (413) or carry a NUL character (422); an operation with
+    credentials can meet missing ones (401) or a wrong role, device or CSRF token (403);
+    one with a path parameter can name an unknown record (404); a POST can meet a state
+    conflict or its own Idempotency-Key still running (409); a body can be other than
+    JSON (415). The statuses its decorator declares are kept.
+    """
+    statuses = {413, 422}
+    declared = {int(s) for s in operation.get("responses", {}) if str(s).isdigit()}
+    statuses |= {s for s in declared if s in ERROR_RESPONSES}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        statuses.add(404)
+    if method.lower() == "post":
+        statuses.add(409)
+    if "requestBody" in operation:
+        statuses.add(415)
+    return statuses
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with the error answers of every operation listed, all in the
+    one error shape (ErrorOut), whatever each router's decorators declared."""
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["ErrorOut"] = error_schema
+    media = {RENDERER.media_type: {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    responses = components.setdefault("responses", {})
+    for name, description in ERROR_RESPONSES.values():
+        responses[name] = {"description": description, "content": media}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            answers = operation.setdefault("responses", {})
+            for status in sorted(error_statuses(method, operation)):
+                answers.pop(str(status), None)
+                answers[status] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
+    return schema
+
+
+# Every POST takes it (weserve.core.idempotency); the middleware, not a view, reads it.
+IDEMPOTENCY_KEY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "A repeat of this POST with the same key within 24 hours replays the "
+    "first answer instead of acting again; 409 while the first still runs.",
+}
+
+
+def document_idempotency_key(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with the Idempotency-Key header on every POST."""
+    for operations in schema.get("paths", {}).values():
+        post = operations.get("post")
+        if post is not None:
+            post.setdefault("parameters", []).append(dict(IDEMPOTENCY_KEY_PARAMETER))
+    return schema
+
+
+class WeServeAPI(NinjaAPI):
+    """Ninja's API, whose OpenAPI document lists every operation's error answers and the
+    Idempotency-Key header every POST takes."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_errors(document_idempotency_key(super().get_openapi_schema(**kwargs)))
 
 
 def _require_csrf(request: HttpRequest) -> None:
@@ -223,7 +331,7 @@ def _fields(exc: ValidationError) -> dict[str, str]:
 
 def make_api(**kwargs: Any) -> NinjaAPI:
     """The NinjaAPI with WeServe's authentication and error handlers."""
-    api = NinjaAPI(
+    api = WeServeAPI(
         title="WeServe API",
         version="1",
         urls_namespace="api",

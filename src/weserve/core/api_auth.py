@@ -11,7 +11,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from weserve.core.api import Schema, principal
+from weserve.core.api import ErrorOut, Schema, principal
 from weserve.core.net import client_ip
 from weserve.core.tokens import issue_user_token, revoke_user_token
 
@@ -30,11 +30,6 @@ class TokenOut(Schema):
     token: str
 
 
-class ErrorOut(Schema):
-    detail: str
-    code: str
-
-
 def _cooloff_minutes() -> int:
     return max(1, round(float(settings.AXES_COOLOFF_TIME) * 60))
 
@@ -43,6 +38,7 @@ def _cooloff_minutes() -> int:
     "/token",
     auth=None,
     response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    exclude_none=True,  # no `"fields": null` in the error answers
 )
 def create_token(
     request: HttpRequest, payload: TokenIn, response: HttpResponse
@@ -81,7 +77,7 @@ def create_token(
     return Status(200, TokenOut(token=issue_user_token(user, ip=ip)))
 
 
-@router.post("/token/revoke", response={204: None})
+@router.post("/token/revoke", response={204: None, 400: ErrorOut})
 def revoke_token(request: HttpRequest) -> Status[None]:
     """Revoke the bearer token this request was sent with."""
     caller = principal(request)

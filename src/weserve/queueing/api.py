@@ -19,6 +19,7 @@ from pydantic import Field
 from weserve.core import idempotency
 from weserve.core.api import (
     UNRESOLVED_AUTH,
+    ErrorOut,
     Schema,
     json_response,
     principal,
@@ -100,11 +101,6 @@ class CompleteIn(Schema):
 class TransferIn(Schema):
     service: str | None = None
     counter: int | None = Field(default=None, description="Counter id of the same office")
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str
 
 
 def status_url(ticket: Ticket) -> str:

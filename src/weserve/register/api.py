@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictInt, StrictStr
 
 from weserve.core import clock
-from weserve.core.api import json_response, principal
+from weserve.core.api import ErrorOut, json_response, principal
 from weserve.core.fields import format_phone
 from weserve.organisation.api import office_for_caller
 from weserve.organisation.models import Service
@@ -90,12 +90,6 @@ class EntryOut(Schema):
 class LookupOut(Schema):
     mykad: str = Field(description="The number looked up, masked")
     visits: list[EntryOut] = Field(description="Earlier visits at this office, newest first")
-
-
-class ErrorOut(Schema):
-    detail: str
-    code: str
-    fields: dict[str, str] | None = None
 
 
 def entry_out(entry: RegisterEntry) -> dict[str, Any]:
