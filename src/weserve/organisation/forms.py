@@ -66,6 +66,7 @@ class OfficeForm(FormValueMixin, forms.ModelForm):
             "follows_state_calendar",
             "priority_wait_minutes",
             "charter_wait_minutes",
+            "kiosk_unserved",
             "is_active",
         ]
 
