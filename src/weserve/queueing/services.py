@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
@@ -109,6 +109,28 @@ def serving_counters(office: Office, service: Service) -> list[Counter]:
     )
 
 
+NO_OPEN_COUNTER_MESSAGE = _(
+    "No counter is open for this service right now. No ticket was issued. Please ask our staff."
+)
+
+
+def check_open_counter(office: Office, service: Service) -> None:
+    """An office that refuses tickets no open counter can serve (`Office.kiosk_unserved`)
+    refuses one when no counter serving the service is open, on a break or not. The issue
+    statement (issue_statement.py) checks the same in SQL; test_issue_parity.py proves
+    they agree."""
+    if office.kiosk_unserved != Office.UnservedService.REFUSE:
+        return
+    if (
+        not Counter.objects.filter(office=office, is_active=True, services=service)
+        .filter(
+            Exists(CounterSession.objects.filter(counter=OuterRef("pk"), closed_at__isnull=True))
+        )
+        .exists()
+    ):
+        raise DomainError("no_open_counter", NO_OPEN_COUNTER_MESSAGE)
+
+
 def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> None:
     """409 reasons a ticket cannot be issued now; nothing is written."""
     if not office.is_active or not office.is_open(at):
@@ -121,6 +143,7 @@ def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> Non
             pk=service.pk, offices=office, counters__office=office, counters__is_active=True
         ).exists()
     ):
+        check_open_counter(office, service)
         return
     if not service.is_active or not service.offices.filter(pk=office.pk).exists():
         raise DomainError(
@@ -729,9 +752,21 @@ def transfer(
     return ticket
 
 
+OUTCOME_MAX_LENGTH = Ticket._meta.get_field("outcome").max_length
+
+
 @transaction.atomic
 def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
-    """Service done."""
+    """Service done. An outcome note longer than the field is refused whole, never cut."""
+    if len(outcome) > OUTCOME_MAX_LENGTH:
+        raise DomainError(
+            "outcome_too_long",
+            _(
+                "The outcome note may have at most {limit} characters; it has {length}. "
+                "Shorten it and complete again."
+            ).format(limit=OUTCOME_MAX_LENGTH, length=len(outcome)),
+            status=422,
+        )
     ticket = _locked(ticket)
     _require_status(ticket, TicketStatus.SERVING, TicketStatus.CALLED)
     now = clock.now()
@@ -739,7 +774,7 @@ def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
     ticket.status = TicketStatus.COMPLETED
     ticket.started_at = ticket.started_at or now
     ticket.completed_at = now
-    ticket.outcome = outcome[:200]
+    ticket.outcome = outcome
     ticket.save(update_fields=["status", "started_at", "completed_at", "outcome"])
     _event(
         ticket,
@@ -747,14 +782,14 @@ def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
         at=now,
         user=acting_user,
         counter=counter,
-        outcome=outcome[:200],
+        outcome=outcome,
     )
     log_action(
         "queueing.ticket.completed",
         user=acting_user,
         office=ticket.office,
         target=ticket,
-        data={"number": ticket.number, "outcome": outcome[:200]},
+        data={"number": ticket.number, "outcome": outcome},
     )
     _publish_ticket(
         ticket,
