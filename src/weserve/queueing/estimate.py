@@ -274,9 +274,6 @@ class CounterRow:
     busy_since: dt.datetime | None
     ranks: Mapping[int, int] = field(default_factory=dict, hash=False)
     pk: int = 0
-    # Someone is at the counter: open, on a break or not (a break ends; a closed
-    # counter may not open again today).
-    staffed: bool = False
 
     def now(self, at: dt.datetime) -> CounterNow:
         """The counter at instant `at`, for the estimate."""
@@ -304,13 +301,11 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
     open_session = CounterSession.objects.filter(
         counter=OuterRef("pk"), closed_at__isnull=True, paused_at__isnull=True
     )
-    session = CounterSession.objects.filter(counter=OuterRef("pk"), closed_at__isnull=True)
     active = Ticket.objects.filter(counter=OuterRef("pk"), status__in=ACTIVE_STATUSES)
     rows = (
         Counter.objects.filter(office=office, is_active=True)
         .annotate(
             is_open=Exists(open_session),
-            staffed=Exists(session),
             busy_service=Subquery(active.values("service_id")[:1]),
             busy_since=Subquery(active.values("called_at")[:1]),
         )
@@ -323,14 +318,13 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
             "is_open",
             "busy_service",
             "busy_since",
-            "staffed",
         )
     )
     served: dict[int, dict[int, int]] = {}
     first: dict[int, tuple[Any, ...]] = {}
     typical: dict[int, float] = {}
-    for pk, kind, service_id, rank, minutes, is_open, busy_service, busy_since, staffed in rows:
-        first.setdefault(pk, (kind, is_open, busy_service, busy_since, staffed))
+    for pk, kind, service_id, rank, minutes, is_open, busy_service, busy_since in rows:
+        first.setdefault(pk, (kind, is_open, busy_service, busy_since))
         served.setdefault(pk, {})
         if service_id is not None:
             served[pk][service_id] = rank
@@ -344,9 +338,8 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
             busy_since=busy_since,
             ranks=served[pk],
             pk=pk,
-            staffed=bool(staffed),
         )
-        for pk, (kind, is_open, busy_service, busy_since, staffed) in first.items()
+        for pk, (kind, is_open, busy_service, busy_since) in first.items()
     ]
     return counters, typical
 
@@ -438,15 +431,29 @@ class Forecast:
     served_now: bool
 
 
+def staffed_counters(office: Office) -> frozenset[int]:
+    """The office's counters someone is at now (open, on a break or not), read afresh:
+    a customer told "no counter is open" must hear otherwise as soon as one opens, not
+    when the office snapshot's few seconds are up (the mobile page asks once per event)."""
+    return frozenset(
+        CounterSession.objects.filter(counter__office=office, closed_at__isnull=True).values_list(
+            "counter_id", flat=True
+        )
+    )
+
+
 def serves_now(
-    counters: Iterable[CounterRow], service_id: int, target_counter_id: int | None = None
+    counters: Iterable[CounterRow],
+    staffed: frozenset[int],
+    service_id: int,
+    target_counter_id: int | None = None,
 ) -> bool:
     """Whether an open counter may call a customer of `service_id` now: the counter the
     ticket was transferred to by name, or else any counter that serves the service (the
     rules of `services.candidates`). A counter on a break counts as open."""
     if target_counter_id is not None:
-        return any(c.pk == target_counter_id and c.staffed for c in counters)
-    return any(c.staffed and service_id in c.services for c in counters)
+        return target_counter_id in staffed and any(c.pk == target_counter_id for c in counters)
+    return any(c.pk in staffed and service_id in c.services for c in counters)
 
 
 def forecast(
@@ -456,13 +463,17 @@ def forecast(
     *,
     priority: bool = False,
     target_counter_id: int | None = None,
+    staffed: frozenset[int] | None = None,
 ) -> Forecast:
     """People ahead, estimate and whether anyone serves it now, for a customer of
     `service` with `ahead` (waiting tickets per (service id, priority lane)) before them.
 
     The kiosk's tile asks it for a new customer with everyone waiting now ahead; the slip
     with what the issue read; the mobile page with those queued before the ticket. The
-    same queue gives the same answer on every screen."""
+    same queue gives the same answer on every screen. `staffed` is `staffed_counters`
+    when the caller has read it already (the kiosk, for all its tiles)."""
+    if staffed is None:
+        staffed = staffed_counters(office)
     snapshot = office_snapshot(office)
     position = ahead.get((service.pk, True), 0)
     if not priority:
@@ -471,7 +482,7 @@ def forecast(
     return Forecast(
         ahead=position,
         minutes=shown_minutes(estimate_minutes(state, service.pk, priority=priority)),
-        served_now=serves_now(snapshot.counters, service.pk, target_counter_id),
+        served_now=serves_now(snapshot.counters, staffed, service.pk, target_counter_id),
     )
 
 

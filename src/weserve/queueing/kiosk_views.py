@@ -33,7 +33,7 @@ from weserve.core.scoping import require_office_role
 from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Device, Office, Service
 from weserve.queueing import services, waiting_count
-from weserve.queueing.estimate import Forecast, forecast, ticket_forecast
+from weserve.queueing.estimate import Forecast, forecast, staffed_counters, ticket_forecast
 from weserve.queueing.models import PRIORITIES, Priority, Ticket
 from weserve.queueing.qr import qr_svg, ticket_url
 from weserve.queueing.unpaired import unpaired_screen
@@ -250,10 +250,11 @@ def kiosk(request: HttpRequest, office_code: str) -> HttpResponse:
     # A new customer has everyone already waiting ahead of them: the forecast the slip
     # would print if they took a number now (the same function, the same counts).
     waiting = waiting_count.counts(office.pk)
+    staffed = staffed_counters(office)
     rows = []
     with translation.override(page.language):
         for service in offered_services(office):
-            told = forecast(office, service, waiting)
+            told = forecast(office, service, waiting, staffed=staffed)
             rows.append(
                 {
                     "service": service,
