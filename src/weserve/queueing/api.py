@@ -201,7 +201,12 @@ def _counter(request: HttpRequest, counter_id: int) -> Counter:
     response={201: IssuedTicketOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> HttpResponse:
-    """Issue a ticket (kiosk devices and staff of the office)."""
+    """Issue a ticket (kiosk devices and staff of the office).
+
+    Refusals are 409 `{"detail", "code"}`: `office_closed`, `service_not_offered`,
+    `no_counter_for_service`, and `no_open_counter` where the office refuses tickets
+    that no open counter serves now (`Office.kiosk_unserved`).
+    """
     office = _remembered_office(office_code)
     service = _remembered_service(payload.service)
     caller = principal(request)
