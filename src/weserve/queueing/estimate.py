@@ -274,6 +274,8 @@ class CounterRow:
     busy_since: dt.datetime | None
     ranks: Mapping[int, int] = field(default_factory=dict, hash=False)
     pk: int = 0
+    # Someone is at the counter, on a break or not (`staffed_counters` reads it afresh).
+    staffed: bool = False
 
     def now(self, at: dt.datetime) -> CounterNow:
         """The counter at instant `at`, for the estimate."""
@@ -301,11 +303,13 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
     open_session = CounterSession.objects.filter(
         counter=OuterRef("pk"), closed_at__isnull=True, paused_at__isnull=True
     )
+    session = CounterSession.objects.filter(counter=OuterRef("pk"), closed_at__isnull=True)
     active = Ticket.objects.filter(counter=OuterRef("pk"), status__in=ACTIVE_STATUSES)
     rows = (
         Counter.objects.filter(office=office, is_active=True)
         .annotate(
             is_open=Exists(open_session),
+            staffed=Exists(session),
             busy_service=Subquery(active.values("service_id")[:1]),
             busy_since=Subquery(active.values("called_at")[:1]),
         )
@@ -318,13 +322,14 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
             "is_open",
             "busy_service",
             "busy_since",
+            "staffed",
         )
     )
     served: dict[int, dict[int, int]] = {}
     first: dict[int, tuple[Any, ...]] = {}
     typical: dict[int, float] = {}
-    for pk, kind, service_id, rank, minutes, is_open, busy_service, busy_since in rows:
-        first.setdefault(pk, (kind, is_open, busy_service, busy_since))
+    for pk, kind, service_id, rank, minutes, is_open, busy_service, busy_since, staffed in rows:
+        first.setdefault(pk, (kind, is_open, busy_service, busy_since, staffed))
         served.setdefault(pk, {})
         if service_id is not None:
             served[pk][service_id] = rank
@@ -338,8 +343,9 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
             busy_since=busy_since,
             ranks=served[pk],
             pk=pk,
+            staffed=bool(staffed),
         )
-        for pk, (kind, is_open, busy_service, busy_since) in first.items()
+        for pk, (kind, is_open, busy_service, busy_since, staffed) in first.items()
     ]
     return counters, typical
 
@@ -434,7 +440,8 @@ class Forecast:
 def staffed_counters(office: Office) -> frozenset[int]:
     """The office's counters someone is at now (open, on a break or not), read afresh:
     a customer told "no counter is open" must hear otherwise as soon as one opens, not
-    when the office snapshot's few seconds are up (the mobile page asks once per event)."""
+    when the office snapshot's few seconds are up (the mobile page asks once per event;
+    tests/e2e/test_screens_truth.py saw it stay wrong)."""
     return frozenset(
         CounterSession.objects.filter(counter__office=office, closed_at__isnull=True).values_list(
             "counter_id", flat=True
@@ -470,11 +477,13 @@ def forecast(
 
     The kiosk's tile asks it for a new customer with everyone waiting now ahead; the slip
     with what the issue read; the mobile page with those queued before the ticket. The
-    same queue gives the same answer on every screen. `staffed` is `staffed_counters`
-    when the caller has read it already (the kiosk, for all its tiles)."""
-    if staffed is None:
-        staffed = staffed_counters(office)
+    same queue gives the same answer on every screen. `staffed` is `staffed_counters`,
+    read afresh by the screens; without it, the office snapshot's (a few seconds old at
+    most: the ticket API's answer to an issue, the hot path, where the slip's own screen
+    reads it afresh)."""
     snapshot = office_snapshot(office)
+    if staffed is None:
+        staffed = frozenset(c.pk for c in snapshot.counters if c.staffed)
     position = ahead.get((service.pk, True), 0)
     if not priority:
         position += ahead.get((service.pk, False), 0)
@@ -487,23 +496,32 @@ def forecast(
 
 
 def ticket_forecast(
-    ticket: Ticket, ahead: dict[tuple[int, bool], int] | None = None
+    ticket: Ticket,
+    ahead: dict[tuple[int, bool], int] | None = None,
+    *,
+    staffed: frozenset[int] | None = None,
 ) -> Forecast | None:
     """The forecast of a waiting ticket; None once it has been called.
 
     `ahead` is what the caller read already (`services.IssuedTicket.waiting` of a ticket
-    just issued); otherwise the waiting tickets queued before this one are counted.
+    just issued, with `staffed` as `forecast` takes it); otherwise the waiting tickets
+    queued before this one are counted, and the open counters read afresh (the mobile
+    page and the API, which ask again after each live event: a counter that opens must
+    show at once).
     """
     if ticket.status != TicketStatus.WAITING:
         return None
     if ahead is None:
         ahead = waiting_ahead(ticket.office, ticket.queued_at)
+        if staffed is None:
+            staffed = staffed_counters(ticket.office)
     return forecast(
         ticket.office,
         ticket.service,
         ahead,
         priority=ticket.priority != Priority.NONE,
         target_counter_id=ticket.target_counter_id,
+        staffed=staffed,
     )
 
 

@@ -283,7 +283,12 @@ def kiosk_priority(request: HttpRequest, office_code: str, service_code: str) ->
     service = next((s for s in offered_services(page.office) if s.code == service_code), None)
     if service is None:
         raise Http404
-    served_now = forecast(page.office, service, waiting_count.counts(page.office.pk)).served_now
+    served_now = forecast(
+        page.office,
+        service,
+        waiting_count.counts(page.office.pk),
+        staffed=staffed_counters(page.office),
+    ).served_now
     policy = page.office.kiosk_unserved
     if not served_now and policy == Office.UnservedService.REFUSE:
         with translation.override(page.language):
@@ -331,7 +336,11 @@ def slip_context(
 ) -> dict[str, Any]:
     """What a slip shows; call inside the ticket's language. `waiting` is what the issue
     read (services.IssuedTicket.waiting) when the slip is the answer to it."""
-    told = ticket_forecast(ticket, waiting) or Forecast(ahead=0, minutes=0, served_now=True)
+    # The open counters read afresh, as the start screen reads them: the tile and the
+    # slip agree (the API's answer to an issue takes the snapshot's, estimate.forecast).
+    told = ticket_forecast(ticket, waiting, staffed=staffed_counters(ticket.office)) or Forecast(
+        ahead=0, minutes=0, served_now=True
+    )
     url = ticket_url(ticket)
     return {
         "ticket": ticket,
