@@ -124,6 +124,9 @@ class Office(BilingualName):
         max_length=8,
         choices=UnservedService.choices,
         default=UnservedService.ISSUE,
+        # Also the column's default: rows written by older code (a migration test's
+        # historical models, a script) issue as before.
+        db_default=UnservedService.ISSUE,
         help_text=_(
             "A counter on a break counts as open. Refusing applies to every ticket of the "
             "office: the kiosk, its program and staff alike."
