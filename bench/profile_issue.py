@@ -1,12 +1,13 @@
 """Where a ticket request's time goes: py-spy on one uvicorn worker under 50 clients.
 
-    python bench/profile_issue.py [--seconds 10] [--path ping|tickets]
+    python bench/profile_issue.py [--seconds 10] [--path ping|tickets] [--sqlite]
 
 Sets up like bench/queue_load.py (its own database, demo data, a kiosk token), starts
 `weserve serve --workers 1 --no-worker` under `py-spy record` (pip install py-spy), drives
 it with 50 closed-loop clients, and prints the functions with the most samples, own and
 cumulative, from py-spy's raw stacks (bench/results/profile-<path>.txt). Samples are of
-the thread holding the interpreter lock (--gil), start-up included.
+the thread holding the interpreter lock (--gil), start-up included. With --sqlite, the
+embedded default as `queue_load.py --sqlite` runs it (one worker, its background worker).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--path", choices=["ping", "tickets"], default="tickets")
     parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--sqlite", action="store_true", help="the embedded default")
     args = parser.parse_args()
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     began = time.perf_counter()
@@ -67,14 +69,14 @@ def main() -> None:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - began:6.1f} s] {message}", flush=True)
 
-    server = q.set_up(log)
-    # set_up started two workers; profile one instead.
+    server = q.set_up(log, sqlite=args.sqlite)
+    # set_up started the server; profile one worker of it instead.
     assert server.process is not None
     os.killpg(server.process.pid, signal.SIGTERM)
     server.process.wait(30)
-    out = q.RESULTS / f"profile-{args.path}.txt"
+    out = q.RESULTS / f"profile-{args.path}{'-sqlite' if args.sqlite else ''}.txt"
     cmd = [*q.weserve_command(), "serve", "--host", q.HOST, "--port", str(server.port)]
-    cmd += ["--workers", "1", "--no-worker"]
+    cmd += ["--workers", "1", *([] if args.sqlite else ["--no-worker"])]
     try:
         with server.log_path.open("ab") as log_file:
             server.process = subprocess.Popen(  # noqa: S603 - our own command line

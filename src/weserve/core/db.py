@@ -1,12 +1,14 @@
-"""Database helpers for the few hand-written statements on hot paths."""
+"""Database helpers for hot paths: prepared statements, and ORM queries compiled once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 
 
 @contextmanager
@@ -38,3 +40,124 @@ def prepared_cursor() -> Iterator[Any]:
     )
     with wrapped as cursor:
         yield cursor
+
+
+# Stand-ins for a CompiledQuery's values while it compiles: values no caller passes.
+_INT_STAND_IN = 7_340_032_000_000_000
+
+
+def _stand_in(kind: type, index: int) -> Any:
+    if kind is int:
+        return _INT_STAND_IN + index
+    if kind is str:
+        return f"\x00compiled query value {index}\x00"
+    raise TypeError(f"a CompiledQuery takes int or str values, not {kind.__name__}")
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    model: Any
+    sql: str
+    exists_sql: str
+    # Per parameter of the SQL: the index of the caller's value, or a fixed value.
+    slots: tuple[tuple[bool, Any], ...]
+    exists_slots: tuple[tuple[bool, Any], ...]
+
+
+class CompiledQuery:
+    """An ORM query compiled to SQL once per process and database, then run with new values.
+
+    Building a queryset and compiling it costs Django far more than running it: looking up
+    a device by its token took 0.32 ms to compile against 0.03 ms to run on SQLite. For a
+    query on a hot path, `build` states it once, in the ORM, taking its values as
+    arguments (`kinds` says which are ints and which strings); the first call compiles it
+    with stand-in values and notes where each lands among the SQL's parameters, and every
+    call sends that SQL with the real values. The rule stays where it was written: in the
+    queryset `build` returns.
+
+    Only values that reach the SQL unchanged can be stood in for (equality on an int or a
+    string field); one that a lookup transforms (a LIKE pattern, a date, an `in` list) is
+    refused at the first compile, as is a query with joined models (`select_related`).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], *kinds: type) -> None:
+        self._build = build
+        self._kinds = kinds
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _get(self) -> _Compiled:
+        found = self._compiled.get(connection.alias)
+        if found is None:
+            found = self._compiled[connection.alias] = self._compile()
+        return found
+
+    def _compile(self) -> _Compiled:
+        stand_ins = [_stand_in(kind, i) for i, kind in enumerate(self._kinds)]
+        queryset = self._build(*stand_ins)
+        if queryset.query.select_related:
+            raise TypeError("a CompiledQuery cannot load joined models (select_related)")
+        sql, params = queryset.query.get_compiler(connection.alias).as_sql()
+        exists_sql, exists_params = queryset.query.exists().get_compiler(connection.alias).as_sql()
+        return _Compiled(
+            model=queryset.model,
+            sql=sql,
+            exists_sql=exists_sql,
+            slots=self._slots(params, stand_ins),
+            exists_slots=self._slots(exists_params, stand_ins),
+        )
+
+    @staticmethod
+    def _slots(params: Sequence[Any], stand_ins: list[Any]) -> tuple[tuple[bool, Any], ...]:
+        slots: list[tuple[bool, Any]] = []
+        for param in params:
+            index = next(
+                (i for i, s in enumerate(stand_ins) if type(param) is type(s) and param == s),
+                None,
+            )
+            slots.append((True, index) if index is not None else (False, param))
+        missing = set(range(len(stand_ins))) - {value for is_arg, value in slots if is_arg}
+        if missing:
+            raise TypeError(
+                f"values {sorted(missing)} of a CompiledQuery do not reach its SQL unchanged"
+            )
+        return tuple(slots)
+
+    def _check(self, args: tuple[Any, ...]) -> None:
+        if len(args) != len(self._kinds) or any(
+            type(arg) is not kind for arg, kind in zip(args, self._kinds, strict=True)
+        ):
+            raise TypeError(f"expected values of kinds {self._kinds}, got {args!r}")
+
+    @staticmethod
+    def _params(slots: tuple[tuple[bool, Any], ...], args: tuple[Any, ...]) -> list[Any]:
+        return [args[value] if is_arg else value for is_arg, value in slots]
+
+    def objects(self, *args: Any) -> list[Any]:
+        """The model instances the queryset would give for these values."""
+        self._check(args)
+        compiled = self._get()
+        return list(
+            compiled.model._default_manager.raw(compiled.sql, self._params(compiled.slots, args))
+        )
+
+    def first(self, *args: Any) -> Any:
+        """The first instance for these values, or None (slice the queryset to one)."""
+        found = self.objects(*args)
+        return found[0] if found else None
+
+    def exists(self, *args: Any) -> bool:
+        """Whether the queryset would give any row for these values."""
+        self._check(args)
+        compiled = self._get()
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.exists_sql, self._params(compiled.exists_slots, args))
+            return cursor.fetchone() is not None
+
+    def rows(self, *args: Any) -> list[tuple[Any, ...]]:
+        """The rows of a `values_list` queryset, as the database gives them (unconverted:
+        SQLite gives booleans as 0 and 1)."""
+        self._check(args)
+        compiled = self._get()
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled.slots, args))
+            return list(cursor.fetchall())

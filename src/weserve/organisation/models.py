@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
+from weserve.core.db import CompiledQuery
 from weserve.core.fields import PhoneNumberField
 from weserve.core.tokens import hash_token, is_stale
 
@@ -504,12 +505,10 @@ class DeviceQuerySet(models.QuerySet):
         """
         if not raw:
             return None
-        device = (
-            self.select_related("office", "counter")
-            .live()
-            .filter(token_hash=hash_token(raw))
-            .first()
-        )
+        # Every kiosk touch and every screen's request asks this: compiled once
+        # (core.db.CompiledQuery), without joins; the office and the counter load when a
+        # caller needs them (few do: they go by `office_id`).
+        device = _live_device_by_hash.first(hash_token(raw))
         if device is not None:
             now = clock.now()
             if is_stale(device.last_seen_at, now):
@@ -578,6 +577,12 @@ class Device(models.Model):
     def is_browser(self) -> bool:
         """Paired with a browser by a pairing code (not a program keeping its token)."""
         return self.kind not in self.PROGRAM_KINDS
+
+
+# DeviceQuerySet.for_token's look-up (a token hash is unique: no ordering needed).
+_live_device_by_hash = CompiledQuery(
+    lambda token_hash: Device.objects.live().filter(token_hash=token_hash).order_by()[:1], str
+)
 
 
 class PairingCode(models.Model):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from weserve.core.db import CompiledQuery
 from weserve.queueing.models import Priority, Ticket, TicketStatus, WaitingCount
 
 TRIGGERS = ("queueing_waiting_ins", "queueing_waiting_upd", "queueing_waiting_del")
@@ -149,9 +150,19 @@ def recount(connection: Any) -> None:
         cursor.execute(insert.format(**_names()))
 
 
+# Every ticket issue reads the counts: compiled once (core.db.CompiledQuery).
+_office_counts = CompiledQuery(
+    lambda office_id: (
+        WaitingCount.objects.filter(office_id=office_id, waiting__gt=0)
+        .order_by()
+        .values_list("service_id", "priority_lane", "waiting")
+    ),
+    int,
+)
+
+
 def counts(office_id: int) -> dict[tuple[int, bool], int]:
     """The office's waiting tickets per (service id, is priority lane), as kept."""
-    rows = WaitingCount.objects.filter(office_id=office_id, waiting__gt=0).values_list(
-        "service_id", "priority_lane", "waiting"
-    )
-    return {(service, lane): n for service, lane, n in rows}
+    return {
+        (int(service), bool(lane)): int(n) for service, lane, n in _office_counts.rows(office_id)
+    }
