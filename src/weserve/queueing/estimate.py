@@ -274,7 +274,7 @@ class CounterRow:
     busy_since: dt.datetime | None
     ranks: Mapping[int, int] = field(default_factory=dict, hash=False)
     pk: int = 0
-    # Someone is at the counter, on a break or not (`staffed_counters` reads it afresh).
+    # Someone is at the counter, on a break or not: it serves its customers now.
     staffed: bool = False
 
     def now(self, at: dt.datetime) -> CounterNow:
@@ -398,17 +398,20 @@ def queue_state(
     service: Service,
     ahead: dict[tuple[int, bool], int],
     snapshot: OfficeSnapshot | None = None,
+    counters: Sequence[CounterRow] | None = None,
 ) -> QueueState:
-    """The estimate's input for a customer of `service` with `ahead` before them."""
+    """The estimate's input for a customer of `service` with `ahead` before them; the
+    counters are the snapshot's unless given (`live_counters`)."""
     snapshot = snapshot or office_snapshot(office)
+    rows = snapshot.counters if counters is None else counters
     now = clock.now()
-    opened = [c.now(now) for c in snapshot.counters if c.is_open]
+    opened = [c.now(now) for c in rows if c.is_open]
     if not any(service.pk in c.services for c in opened):
         # Nobody is at a counter for it yet (before opening, say): count on the
         # counters that serve it as they open.
         opened += [
             CounterNow(services=c.services, priority_lane=c.priority_lane, ranks=c.ranks)
-            for c in snapshot.counters
+            for c in rows
             if service.pk in c.services
         ]
     times = snapshot.times
@@ -437,30 +440,24 @@ class Forecast:
     served_now: bool
 
 
-def staffed_counters(office: Office) -> frozenset[int]:
-    """The office's counters someone is at now (open, on a break or not), read afresh:
-    a customer told "no counter is open" must hear otherwise as soon as one opens, not
-    when the office snapshot's few seconds are up (the mobile page asks once per event;
-    tests/e2e/test_screens_truth.py saw it stay wrong)."""
-    return frozenset(
-        CounterSession.objects.filter(counter__office=office, closed_at__isnull=True).values_list(
-            "counter_id", flat=True
-        )
-    )
+def live_counters(office: Office) -> tuple[CounterRow, ...]:
+    """The office's counters as they are now (one query), for the screens: who is at
+    each, whom they serve. The office snapshot keeps them for a few seconds for the hot
+    path; a customer told "no counter is open" must hear otherwise as soon as one opens
+    (the mobile page asks once per live event: tests/e2e/test_screens_truth.py saw it
+    stay wrong), and the kiosk's tile and the slip a moment later must agree."""
+    return tuple(read_counters(office)[0])
 
 
 def serves_now(
-    counters: Iterable[CounterRow],
-    staffed: frozenset[int],
-    service_id: int,
-    target_counter_id: int | None = None,
+    counters: Iterable[CounterRow], service_id: int, target_counter_id: int | None = None
 ) -> bool:
     """Whether an open counter may call a customer of `service_id` now: the counter the
     ticket was transferred to by name, or else any counter that serves the service (the
     rules of `services.candidates`). A counter on a break counts as open."""
     if target_counter_id is not None:
-        return target_counter_id in staffed and any(c.pk == target_counter_id for c in counters)
-    return any(c.pk in staffed and service_id in c.services for c in counters)
+        return any(c.pk == target_counter_id and c.staffed for c in counters)
+    return any(c.staffed and service_id in c.services for c in counters)
 
 
 def forecast(
@@ -470,28 +467,27 @@ def forecast(
     *,
     priority: bool = False,
     target_counter_id: int | None = None,
-    staffed: frozenset[int] | None = None,
+    counters: Sequence[CounterRow] | None = None,
 ) -> Forecast:
     """People ahead, estimate and whether anyone serves it now, for a customer of
     `service` with `ahead` (waiting tickets per (service id, priority lane)) before them.
 
     The kiosk's tile asks it for a new customer with everyone waiting now ahead; the slip
     with what the issue read; the mobile page with those queued before the ticket. The
-    same queue gives the same answer on every screen. `staffed` is `staffed_counters`,
+    same queue gives the same answer on every screen. `counters` is `live_counters`,
     read afresh by the screens; without it, the office snapshot's (a few seconds old at
-    most: the ticket API's answer to an issue, the hot path, where the slip's own screen
-    reads it afresh)."""
+    most: the ticket API's answer to an issue, the hot path)."""
     snapshot = office_snapshot(office)
-    if staffed is None:
-        staffed = frozenset(c.pk for c in snapshot.counters if c.staffed)
+    if counters is None:
+        counters = snapshot.counters
     position = ahead.get((service.pk, True), 0)
     if not priority:
         position += ahead.get((service.pk, False), 0)
-    state = queue_state(office, service, ahead, snapshot)
+    state = queue_state(office, service, ahead, snapshot, counters)
     return Forecast(
         ahead=position,
         minutes=shown_minutes(estimate_minutes(state, service.pk, priority=priority)),
-        served_now=serves_now(snapshot.counters, staffed, service.pk, target_counter_id),
+        served_now=serves_now(counters, service.pk, target_counter_id),
     )
 
 
@@ -499,29 +495,29 @@ def ticket_forecast(
     ticket: Ticket,
     ahead: dict[tuple[int, bool], int] | None = None,
     *,
-    staffed: frozenset[int] | None = None,
+    counters: Sequence[CounterRow] | None = None,
 ) -> Forecast | None:
     """The forecast of a waiting ticket; None once it has been called.
 
     `ahead` is what the caller read already (`services.IssuedTicket.waiting` of a ticket
-    just issued, with `staffed` as `forecast` takes it); otherwise the waiting tickets
-    queued before this one are counted, and the open counters read afresh (the mobile
-    page and the API, which ask again after each live event: a counter that opens must
-    show at once).
+    just issued, with `counters` as `forecast` takes them); otherwise the waiting tickets
+    queued before this one are counted, and the counters read afresh (the mobile page and
+    the API, which ask again after each live event: a counter that opens must show at
+    once).
     """
     if ticket.status != TicketStatus.WAITING:
         return None
     if ahead is None:
         ahead = waiting_ahead(ticket.office, ticket.queued_at)
-        if staffed is None:
-            staffed = staffed_counters(ticket.office)
+        if counters is None:
+            counters = live_counters(ticket.office)
     return forecast(
         ticket.office,
         ticket.service,
         ahead,
         priority=ticket.priority != Priority.NONE,
         target_counter_id=ticket.target_counter_id,
-        staffed=staffed,
+        counters=counters,
     )
 
 

@@ -33,7 +33,7 @@ from weserve.core.scoping import require_office_role
 from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Device, Office, Service
 from weserve.queueing import services, waiting_count
-from weserve.queueing.estimate import Forecast, forecast, staffed_counters, ticket_forecast
+from weserve.queueing.estimate import Forecast, forecast, live_counters, ticket_forecast
 from weserve.queueing.models import PRIORITIES, Priority, Ticket
 from weserve.queueing.qr import qr_svg, ticket_url
 from weserve.queueing.unpaired import unpaired_screen
@@ -250,11 +250,11 @@ def kiosk(request: HttpRequest, office_code: str) -> HttpResponse:
     # A new customer has everyone already waiting ahead of them: the forecast the slip
     # would print if they took a number now (the same function, the same counts).
     waiting = waiting_count.counts(office.pk)
-    staffed = staffed_counters(office)
+    counters = live_counters(office)
     rows = []
     with translation.override(page.language):
         for service in offered_services(office):
-            told = forecast(office, service, waiting, staffed=staffed)
+            told = forecast(office, service, waiting, counters=counters)
             rows.append(
                 {
                     "service": service,
@@ -287,7 +287,7 @@ def kiosk_priority(request: HttpRequest, office_code: str, service_code: str) ->
         page.office,
         service,
         waiting_count.counts(page.office.pk),
-        staffed=staffed_counters(page.office),
+        counters=live_counters(page.office),
     ).served_now
     policy = page.office.kiosk_unserved
     if not served_now and policy == Office.UnservedService.REFUSE:
@@ -336,9 +336,9 @@ def slip_context(
 ) -> dict[str, Any]:
     """What a slip shows; call inside the ticket's language. `waiting` is what the issue
     read (services.IssuedTicket.waiting) when the slip is the answer to it."""
-    # The open counters read afresh, as the start screen reads them: the tile and the
-    # slip agree (the API's answer to an issue takes the snapshot's, estimate.forecast).
-    told = ticket_forecast(ticket, waiting, staffed=staffed_counters(ticket.office)) or Forecast(
+    # The counters read afresh, as the start screen reads them: the tile and the slip
+    # agree (the API's answer to an issue takes the snapshot's, estimate.forecast).
+    told = ticket_forecast(ticket, waiting, counters=live_counters(ticket.office)) or Forecast(
         ahead=0, minutes=0, served_now=True
     )
     url = ticket_url(ticket)
