@@ -196,8 +196,7 @@ def test_the_api_refuses_in_its_documented_shape_until_a_counter_opens(
     refused = post()
     assert refused.status_code == 409
     assert refused.json() == {
-        "detail": "Tiada kaunter dibuka untuk perkhidmatan ini sekarang. Tiada tiket "
-        "dikeluarkan. Sila bertanya kepada kakitangan kami.",
+        "detail": "Tiada kaunter dibuka untuk perkhidmatan ini sekarang. Tiada tiket dikeluarkan.",
         "code": "no_open_counter",
     }
     assert not Ticket.objects.exists()

@@ -110,9 +110,7 @@ def serving_counters(office: Office, service: Service) -> list[Counter]:
     )
 
 
-NO_OPEN_COUNTER_MESSAGE = _(
-    "No counter is open for this service right now. No ticket was issued. Please ask our staff."
-)
+NO_OPEN_COUNTER_MESSAGE = _("No counter is open for this service right now. No ticket was issued.")
 
 
 def check_open_counter(office: Office, service: Service) -> None:
