@@ -375,6 +375,7 @@ def test_hq_admin_creates_a_district_office(tree, admin_for):
             "priority_wait_minutes": 5,
             "charter_wait_minutes": 15,
             "referral_accept_minutes": 15,
+            "kiosk_unserved": "issue",
             "is_active": "on",
             "opening_hours-TOTAL_FORMS": 1,
             "opening_hours-INITIAL_FORMS": 0,

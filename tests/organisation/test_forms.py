@@ -39,6 +39,7 @@ def office_data(tree, **overrides):
         "priority_wait_minutes": 5,
         "charter_wait_minutes": 15,
         "referral_accept_minutes": 15,
+        "kiosk_unserved": "issue",
         "is_active": "on",
     }
     data.update(overrides)

@@ -26,3 +26,20 @@ def clock():
                 traveller.move_to(when)
 
         yield Clock()
+
+
+def open_counters(office, *numbers: int) -> list:
+    """Staff open the office's counters `numbers` (one made-up clerk each): customers of
+    the services they serve are then served now (estimate.Forecast.served_now)."""
+    from tests.factories import make_user
+    from weserve.core.roles import Role
+    from weserve.organisation.models import Counter
+    from weserve.queueing import services
+
+    opened = []
+    for number in numbers:
+        counter = Counter.objects.get(office=office, number=number)
+        clerk = make_user(f"clerk-{office.code}-{number}".lower(), office, Role.COUNTER_STAFF)
+        services.open_counter(counter, acting_user=clerk)
+        opened.append(counter)
+    return opened

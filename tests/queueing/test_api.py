@@ -57,6 +57,7 @@ def test_kiosk_issues_a_ticket_with_the_contract_fields(tree, clock, kiosk):
         "status",
         "position",
         "estimated_wait_minutes",
+        "served_now",
         "issued_at",
         "status_url",
     }
@@ -102,6 +103,7 @@ def test_public_ticket_status_needs_no_credentials(tree, clock, kiosk):
         "issued_at",
         "called_at",
         "estimated_wait_minutes",
+        "served_now",
     }
     assert body["counter"] is None
 

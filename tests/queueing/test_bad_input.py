@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 
+import pytest
 from django.test import Client
 
 from tests.factories import issue_ticket
@@ -104,3 +106,83 @@ def test_an_announcement_from_the_first_day_of_the_calendar_is_a_form_error(
         assert response.status_code == 422
         assert response.context["form"].errors
     assert not Announcement.objects.exists()
+
+
+# --- An outcome note over its limit is refused whole, never cut (issue 14) -------------------
+
+LONG_NOTE = ("Borang BKK diberi; " * 13).strip()  # 246 characters; an outcome holds 200
+
+
+def test_an_outcome_over_its_limit_is_refused_by_the_api_and_nothing_changes(
+    tree, clock, client_for
+):
+    staff = client_for("petugas")
+    ticket = called_ticket(tree, staff)
+
+    response = staff.post(
+        f"{API}/tickets/{ticket.public_id}/complete",
+        json.dumps({"outcome": LONG_NOTE}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    body = response.json()
+    assert set(body) == {"detail", "code", "fields"}
+    assert set(body["fields"]) == {"outcome"}
+    ticket.refresh_from_db()
+    assert ticket.status == "called" and ticket.outcome == ""
+
+
+def test_the_service_refuses_an_outcome_over_its_limit_rather_than_cutting_it(tree, clock, users):
+    from weserve.core.errors import DomainError
+    from weserve.queueing import services
+
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    services.open_counter(counter, acting_user=users["petugas"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
+    services.call_next(counter, acting_user=users["petugas"])
+
+    with pytest.raises(DomainError) as refused:
+        services.complete(ticket, acting_user=users["petugas"], outcome="x" * 201)
+    assert (refused.value.code, refused.value.status) == ("outcome_too_long", 422)
+    ticket.refresh_from_db()
+    assert ticket.status == "called" and ticket.outcome == ""
+    done = services.complete(ticket, acting_user=users["petugas"], outcome="x" * 200)
+    assert done.outcome == "x" * 200
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ms", "Catatan hasil boleh mengandungi paling banyak 200 aksara; catatan ini ada 246."),
+        ("en", "The outcome note may have at most 200 characters; it has 246."),
+    ],
+)
+def test_the_console_refuses_an_outcome_over_its_limit_and_keeps_what_was_typed(
+    tree, clock, users, client_for, language, message
+):
+    from django.conf import settings
+
+    from weserve.queueing import services
+
+    counter = Counter.objects.get(office=tree.pj, number=1)
+    services.open_counter(counter, acting_user=users["petugas"])
+    ticket = issue_ticket(tree.pj, tree.services["BKK"])
+    services.call_next(counter, acting_user=users["petugas"])
+    console = client_for("petugas")
+    console.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    response = console.post(
+        f"/counter/{counter.pk}/tickets/{ticket.public_id}/complete/",
+        {"outcome": LONG_NOTE},
+        HTTP_HX_REQUEST="true",
+        HTTP_IDEMPOTENCY_KEY="outcome-too-long",
+    )
+
+    assert response.status_code == 422
+    page = html.unescape(response.content.decode())
+    assert message in " ".join(page.split())
+    assert f'value="{LONG_NOTE}"' in page  # kept, to be shortened
+    assert 'aria-invalid="true"' in page
+    ticket.refresh_from_db()
+    assert ticket.status == "called" and ticket.outcome == ""

@@ -102,10 +102,19 @@ def test_other_staff_may_not_open_the_board(tree, clock, client_for, who, status
     assert client_for(who).get(BOARD).status_code == status
 
 
-def test_an_unpaired_browser_is_sent_to_sign_in(tree, clock):
+def test_an_unpaired_browser_says_it_is_the_display_and_how_to_pair_it(tree, clock):
     response = Client().get(BOARD)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/?next=/display/PKMD-PJ/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="unpaired" data-screen="display"' in page
+    assert "Papan paparan giliran" in page and "Queue display board" in page
+    assert "Skrin ini belum digandingkan." in page and "This screen is not paired yet." in page
+    assert page.count("http://testserver/pair/") == 2
+    assert 'href="/accounts/login/?next=%2Fdisplay%2FPKMD-PJ%2F"' in page
+    assert 'name="password"' not in page
+    assert "display.js" not in page  # nothing tries to follow a board it may not see
+    assert Client().get("/display/NOPE/").status_code == 404
 
 
 def test_the_ticker_data_follows_the_same_rules(tree, clock, tv, client_for):

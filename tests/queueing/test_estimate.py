@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from tests.factories import issue_ticket
+from tests.factories import issue_ticket, kiosk_for
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, CounterService
 from weserve.queueing import estimate, readcache, services
@@ -306,15 +306,35 @@ def test_api_returns_the_estimate_with_the_new_ticket(tree, clock, staff):
     assert response.json()["estimated_wait_minutes"] == 20
 
 
-def test_the_estimate_reads_the_database_in_three_queries(
+def test_the_estimate_reads_the_database_in_four_queries(
     tree, clock, staff, django_assert_max_num_queries
 ):
+    """People ahead, the counters, the service times, and the open counters afresh (so a
+    phone told "no counter is open" hears otherwise as soon as one opens)."""
     serve_history(tree, clock, staff, minutes=12, count=2, code="INFO")
     services.open_counter(pj_counter(tree, 1), acting_user=staff)
     ticket = issue_ticket(tree.pj, tree.services["BKK"])
     ticket = type(ticket).objects.select_related("office", "service").get(pk=ticket.pk)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         estimate.estimate_for_ticket(ticket)
+
+
+def test_the_answer_to_an_issue_reads_nothing_more_within_the_cache_time(
+    tree, clock, staff, settings, django_assert_max_num_queries
+):
+    """The ticket API's answer (the hot path) takes the open counters from the office
+    snapshot with what the issue read: no query at all while the snapshot is fresh."""
+    settings.QUEUE_CACHE_SECONDS = 5
+    readcache.clear()
+    try:
+        services.open_counter(pj_counter(tree, 1), acting_user=staff)
+        issued = services.issue_ticket_at_kiosk(kiosk_for(tree.pj), tree.pj, tree.services["BKK"])
+        estimate.ticket_forecast(issued.ticket, issued.waiting)
+        with django_assert_max_num_queries(0):
+            told = estimate.ticket_forecast(issued.ticket, issued.waiting)
+        assert told.served_now and told.ahead == 0
+    finally:
+        readcache.clear()
 
 
 def test_the_office_snapshot_is_reused_for_a_few_seconds(
@@ -327,10 +347,15 @@ def test_the_office_snapshot_is_reused_for_a_few_seconds(
         tickets = issue(tree, clock, n=3)
         assert shown(tickets[2]) == 20  # two customers of 10 minutes on counter 1
         services.open_counter(pj_counter(tree, 2), acting_user=supervisor)
-        # Within the cache time only the people ahead are read, so counter 2 is not seen.
-        with django_assert_max_num_queries(1):
-            assert estimate.estimate_for_ticket(tickets[2]) == 20
+        # Within the cache time a screen reads only the people ahead and the counters
+        # (afresh: counter 2 counts at once); the service times are reused.
+        with django_assert_max_num_queries(2):
+            assert estimate.estimate_for_ticket(tickets[2]) == 10
+        # The ticket API's answer to an issue (the hot path) reads no counters: within
+        # the cache time it still sees counter 1 alone.
+        issued = services.issue_ticket_at_kiosk(kiosk_for(tree.pj), tree.pj, tree.services["BKK"])
+        assert estimate.ticket_forecast(issued.ticket, issued.waiting).minutes == 30
         clock.shift(seconds=1)
-        assert shown(tickets[2]) == 10
+        assert estimate.ticket_forecast(issued.ticket, issued.waiting).minutes == 10
     finally:
         readcache.clear()

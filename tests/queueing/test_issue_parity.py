@@ -233,3 +233,79 @@ def test_a_refused_ticket_in_a_batch_writes_nothing_and_is_told_why(scene, clock
     # The refused one's neighbours in the batch were issued, gapless.
     assert results == ["A999", "A1000", "no_counter_for_service", "A1001"]
     assert Ticket.objects.filter(service=info).count() == info_before
+
+
+def test_the_statement_refuses_exactly_when_the_specification_says_no_counter_is_open(scene, clock):
+    """`services.check_open_counter` and the statement's SQL are one rule written twice:
+    for an office that refuses tickets no open counter serves, and for one that issues
+    them, in every state of its counters, both issue or both refuse."""
+    from weserve.organisation.models import Counter, Office, Service
+    from weserve.queueing.models import CounterSession
+
+    tree, _callers = scene
+    pj = tree.pj
+    only = Service.objects.create(code="ONE", prefix="Q", name_ms="Satu", name_en="One")
+    only.offices.add(pj, tree.jb)
+    three = Counter.objects.create(office=pj, number=3)
+    retired = Counter.objects.create(office=pj, number=4, is_active=False)
+    elsewhere = Counter.objects.create(office=tree.jb, number=3)
+    for counter in (three, retired, elsewhere):
+        counter.services.set([only])
+    one = Counter.objects.get(office=pj, number=1)  # serves the other services only
+    people = iter(make_user(f"clerk{n}", pj, Role.COUNTER_STAFF) for n in range(20))
+    staff = make_user("issuer", pj, Role.COUNTER_STAFF)
+    kiosk = Device.objects.get(office=pj, name="Kiosk 1")
+
+    def session(counter, **fields):
+        return CounterSession.objects.create(
+            counter=counter, user=next(people), opened_at=clock_now(), **fields
+        )
+
+    def clock_now():
+        from weserve.core import clock as project_clock
+
+        return project_clock.now()
+
+    def close_all():
+        CounterSession.objects.filter(closed_at__isnull=True).update(closed_at=clock_now())
+
+    states = [
+        ("no counter open", lambda: None, True),
+        ("a counter of other services open", lambda: session(one), True),
+        ("a counter no longer in use open", lambda: session(retired), True),
+        ("another office's counter open", lambda: session(elsewhere), True),
+        ("its counter on a break", lambda: session(three, paused_at=clock_now()), False),
+        ("its counter open", lambda: session(three), False),
+        ("its counter closed again", lambda: None, True),
+    ]
+    counted = 0
+    for setting in (Office.UnservedService.REFUSE, Office.UnservedService.ISSUE):
+        Office.objects.filter(pk=pj.pk).update(kiosk_unserved=setting)
+        pj.refresh_from_db()
+        for name, arrange, refused_when_refusing in states:
+            close_all()
+            arrange()
+            expected = refused_when_refusing and setting == Office.UnservedService.REFUSE
+            for who in ({"device": kiosk, "user": None}, {"device": None, "user": staff}):
+                fields = {"priority": "none", "language": "ms", "now": clock_now(), **who}
+                try:
+                    with transaction.atomic():
+                        services._issue_in_transaction(
+                            pj, only, public_id=f"spec-{counted:03d}-{'x' * 24}", **fields
+                        )
+                        raise RuntimeError("roll back")
+                except DomainError as refusal:
+                    assert refusal.code == "no_open_counter", name
+                    spec_refused = True
+                except RuntimeError:
+                    spec_refused = False
+                statement = issue_statement.issue(
+                    pj,
+                    only,
+                    public_id=f"stmt-{counted:03d}-{'x' * 24}",
+                    day=business_day(),
+                    **fields,
+                )
+                assert (statement is None) == spec_refused == expected, (setting, name, who)
+                counted += 1
+    assert counted == 2 * len(states) * 2

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.factories import issue_ticket
+from tests.queueing.conftest import open_counters
 from weserve.core.clock import MALAYSIA
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, OfficeHoliday, Service
@@ -88,6 +89,7 @@ def test_kiosk_starts_in_malay_and_one_touch_switches_to_english(tree, clock, ki
 
 
 def test_kiosk_shows_how_many_wait_for_each_service(tree, clock, kiosk):
+    open_counters(tree.pj, 1)
     issue_ticket(tree.pj, tree.services["OKU"])
     issue_ticket(tree.pj, tree.services["OKU"])
 
@@ -129,6 +131,7 @@ def test_priority_step_for_a_service_not_offered_here_is_404(tree, clock, kiosk)
 
 
 def test_kiosk_issues_a_ticket_in_the_chosen_language_and_shows_its_slip(tree, clock, kiosk):
+    open_counters(tree.pj, 1, 2)
     issue_ticket(tree.pj, tree.services["BKK"])
     clock.shift(minutes=5)
 
@@ -163,6 +166,7 @@ def test_kiosk_issues_a_ticket_in_the_chosen_language_and_shows_its_slip(tree, c
 def test_slip_says_you_will_be_called_shortly_rather_than_about_0_min(
     tree, clock, kiosk, language, shortly, about
 ):
+    open_counters(tree.pj, 1, 2)
     first = issue(kiosk, language=language).content.decode()
 
     assert text_of(first, "slip-ahead") == "0"
@@ -344,10 +348,31 @@ def test_other_staff_may_not_open_the_kiosk(tree, clock, client_for, who, status
     assert client_for(who).get(START).status_code == status
 
 
-def test_an_unpaired_browser_is_sent_to_sign_in(tree, clock):
-    response = Client().get(START)
+@pytest.mark.parametrize("path", [START, START + "services/BKK/?lang=en"])
+def test_an_unpaired_browser_says_it_is_the_kiosk_and_how_to_pair_it_in_both_languages(
+    tree, clock, path
+):
+    response = Client().get(path)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="unpaired" data-screen="kiosk"' in page
+    malay, english = text_of(page, "unpaired-ms"), text_of(page, "unpaired-en")
+    assert "Kiosk nombor giliran" in page and "Skrin ini belum digandingkan." in page
+    assert "Queue number kiosk" in page and "This screen is not paired yet." in page
+    assert "PKMD-PJ" in malay and "PKMD-PJ" in english
+    # Where to type the code, and a way for staff to preview instead.
+    assert page.count("http://testserver/pair/") == 2
+    assert 'href="/pair/"' in page
+    assert 'href="/accounts/login/?next=%2Fkiosk%2FPKMD-PJ%2F' in page
+    assert 'name="password"' not in page  # not the staff sign-in page
+
+
+def test_an_unpaired_browser_of_an_unknown_office_is_404_and_cannot_issue(tree, clock):
+    assert Client().get("/kiosk/NOPE/").status_code == 404
+    response = issue(Client())
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert Ticket.objects.count() == 0
 
 
 def test_pairing_a_kiosk_browser_lands_on_its_kiosk(tree, clock, users):

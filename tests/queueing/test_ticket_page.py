@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import issue_ticket
+from tests.queueing.conftest import open_counters
 from weserve.organisation.models import Counter
 from weserve.queueing import services
 from weserve.queueing.models import Ticket
@@ -45,6 +46,7 @@ def issue(tree, code: str = "BKK", **kwargs) -> Ticket:
 
 
 def test_waiting_ticket_shows_people_ahead_and_the_estimated_wait(tree, clock):
+    open_counters(tree.pj, 1)
     issue(tree)
     clock.shift(minutes=1)
     issue(tree)
@@ -65,7 +67,7 @@ def shown_wait(page: str) -> str:
     """The estimated-wait line a reader sees (ticket.js keeps the other one hidden)."""
     lines = re.findall(r'<p [^>]*data-wait="(\w+)"[^>]*?( hidden)?>(.*?)</p>', page, re.S)
     shown = [text for _kind, hidden, text in lines if not hidden]
-    assert len(lines) == 2 and len(shown) == 1, lines
+    assert len(lines) == 3 and len(shown) == 1, lines
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", shown[0])).split())
 
 
@@ -79,6 +81,7 @@ def shown_wait(page: str) -> str:
 def test_page_says_you_will_be_called_shortly_rather_than_0_min(
     tree, clock, language, shortly, minutes
 ):
+    open_counters(tree.pj, 1, 2)
     first = issue(tree, language=language)
     # Two counters serve it: the third customer waits for one of them to finish.
     for _ in range(2):

@@ -68,6 +68,7 @@ class OfficeForm(FormValueMixin, forms.ModelForm):
             "charter_wait_minutes",
             "register_entry_required",
             "referral_accept_minutes",
+            "kiosk_unserved",
             "is_active",
         ]
 

@@ -72,6 +72,13 @@ class OfficeQuerySet(models.QuerySet):
 class Office(BilingualName):
     """A JKM office: HQ, a state office (JKMN) or a district office (PKMD)."""
 
+    class UnservedService(models.TextChoices):
+        """What the kiosk does for a service that no open counter serves now."""
+
+        ISSUE = "issue", _("Issue the ticket, saying no counter is open for it")
+        WARN = "warn", _("Warn the customer first, then issue if they still want it")
+        REFUSE = "refuse", _("Refuse to issue it")
+
     class Kind(models.TextChoices):
         HQ = "hq", _("Headquarters")
         STATE = "state", _("State office (JKMN)")
@@ -126,6 +133,19 @@ class Office(BilingualName):
         default=15,
         db_default=15,
         validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
+    kiosk_unserved = models.CharField(
+        _("kiosk: a service no open counter serves now"),
+        max_length=8,
+        choices=UnservedService.choices,
+        default=UnservedService.ISSUE,
+        # Also the column's default: rows written by older code (a migration test's
+        # historical models, a script) issue as before.
+        db_default=UnservedService.ISSUE,
+        help_text=_(
+            "A counter on a break counts as open. Refusing applies to every ticket of the "
+            "office: the kiosk, its program and staff alike."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 

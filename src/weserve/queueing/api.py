@@ -35,7 +35,7 @@ from weserve.queueing.access import (
     require_office,
     require_staff,
 )
-from weserve.queueing.estimate import position_and_estimate
+from weserve.queueing.estimate import ticket_forecast
 from weserve.queueing.models import Ticket
 from weserve.queueing.selectors import (
     counter_ref,
@@ -44,6 +44,13 @@ from weserve.queueing.selectors import (
 )
 
 router = Router(tags=["queue"])
+
+
+SERVED_NOW = (
+    "Whether a counter that may call this ticket is open now (on a break or not); when "
+    "false, the estimate is a guess for counters opening now and should not be shown as "
+    "a wait. Null once called."
+)
 
 
 class CounterRef(Schema):
@@ -63,6 +70,7 @@ class TicketOut(Schema):
     issued_at: dt.datetime
     called_at: dt.datetime | None
     estimated_wait_minutes: int | None
+    served_now: bool | None = Field(description=SERVED_NOW)
 
 
 class IssuedTicketOut(Schema):
@@ -73,6 +81,7 @@ class IssuedTicketOut(Schema):
     status: str
     position: int | None
     estimated_wait_minutes: int | None
+    served_now: bool | None = Field(description=SERVED_NOW)
     issued_at: dt.datetime
     status_url: str
 
@@ -120,18 +129,19 @@ def _status_url_parts(public_url: str, _script_prefix: str) -> tuple[str, str]:
 def ticket_out(
     ticket: Ticket, waiting: dict[tuple[int, bool], int] | None = None
 ) -> dict[str, Any]:
-    ahead, wait = position_and_estimate(ticket, waiting)
+    told = ticket_forecast(ticket, waiting)
     return {
         "id": ticket.public_id,
         "number": ticket.number,
         "service": ticket.service.code,
         "priority": ticket.priority,
         "status": ticket.status,
-        "position": ahead,
+        "position": told.ahead if told else None,
         "counter": counter_ref(ticket.counter),
         "issued_at": ticket.issued_at,
         "called_at": ticket.called_at,
-        "estimated_wait_minutes": wait,
+        "estimated_wait_minutes": told.minutes if told else None,
+        "served_now": told.served_now if told else None,
     }
 
 
@@ -188,7 +198,12 @@ def _counter(request: HttpRequest, counter_id: int) -> Counter:
     response={201: IssuedTicketOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def issue_ticket(request: HttpRequest, office_code: str, payload: TicketIn) -> HttpResponse:
-    """Issue a ticket (kiosk devices and staff of the office)."""
+    """Issue a ticket (kiosk devices and staff of the office).
+
+    Refusals are 409 `{"detail", "code"}`: `office_closed`, `service_not_offered`,
+    `no_counter_for_service`, and `no_open_counter` where the office refuses tickets
+    that no open counter serves now (`Office.kiosk_unserved`).
+    """
     office = _remembered_office(office_code)
     service = _remembered_service(payload.service)
     caller = principal(request)
@@ -246,6 +261,7 @@ def _issued_out(
         "status": data["status"],
         "position": data["position"],
         "estimated_wait_minutes": data["estimated_wait_minutes"],
+        "served_now": data["served_now"],
         "issued_at": data["issued_at"],
         "status_url": status_url(ticket),
     }

@@ -264,12 +264,28 @@ def _counter_context(request: HttpRequest, office: Office, counter: Counter) -> 
             context["greeting"] = greeting(
                 person_name(at_counter), ticket.number, at=now, language=ticket.language
             )
+        # A transfer to a closed counter, or to a service no open counter serves, leaves
+        # the customer waiting for nobody: the list says so (issue 14).
+        staffed = set(
+            CounterSession.objects.filter(
+                counter__office=office, closed_at__isnull=True
+            ).values_list("counter_id", flat=True)
+        )
+        served = set(
+            Counter.objects.active()
+            .filter(office=office, pk__in=staffed)
+            .values_list("services", flat=True)
+        )
         context["transfer_services"] = list(
             Service.objects.offered_at(office).exclude(pk=ticket.service_id).order_by("prefix")
         )
+        for service in context["transfer_services"]:
+            service.served_now = service.pk in served
         context["transfer_counters"] = list(
             Counter.objects.active().filter(office=office).exclude(pk=counter.pk)
         )
+        for other in context["transfer_counters"]:
+            other.is_closed = other.pk not in staffed
         context["ticket_panels"] = ticket_panels(request.user, ticket)
     return context
 
@@ -283,6 +299,7 @@ def render_console(
     error: str | Promise | None = None,
     status: int = 200,
     confirm_complete: dict[str, Any] | None = None,
+    kept: dict[str, str] | None = None,
 ) -> HttpResponse:
     """The console (full page, or its partial for htmx) for a counter or the chooser."""
     if counter is None:
@@ -300,6 +317,7 @@ def render_console(
         keys=OneTimeKeys(),
         can_supervise=can_supervise(request.user),
         confirm_complete=confirm_complete,
+        kept=kept or {},
     )
     template = "queueing/console_partial.html" if request.htmx else "queueing/console.html"
     return render(request, template, context, status=status)
@@ -310,8 +328,11 @@ def _respond(
     office: Office,
     counter: Counter,
     act: Callable[[], str | Promise | None],
+    *,
+    kept: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """Run one action; re-render the console with its notice, or its rule's message."""
+    """Run one action; re-render the console with its notice, or its rule's message (with
+    what was typed, `kept`, back in its fields)."""
     was_mine = CounterSession.objects.filter(
         counter=counter, user=request.user, closed_at__isnull=True
     ).exists()
@@ -321,7 +342,7 @@ def _respond(
         # Any refusal is a message in the page; a "not found" among the choices offered
         # is an invalid field (422) rather than a missing page.
         status = 422 if exc.status in (404, 422) else 409
-        return render_console(request, office, counter, error=exc.message, status=status)
+        return render_console(request, office, counter, error=exc.message, status=status, kept=kept)
     # The person's own counter follows them (after closing it, the list of counters);
     # a supervisor looking after someone else's counter stays on that counter.
     after = None if was_mine or not can_supervise(request.user) else counter
@@ -444,12 +465,14 @@ def _ticket_action(
     counter_id: int,
     public_id: str,
     run: Callable[[Ticket, Any], str | Promise | None],
+    *,
+    kept: dict[str, str] | None = None,
 ) -> HttpResponse:
     office = console_office(request)
     counter = office_counter(office, counter_id)
     ticket = _ticket_at(counter, public_id)
     user = require_counter_operator(staff_principal(request), counter)
-    return _respond(request, office, counter, lambda: run(ticket, user))
+    return _respond(request, office, counter, lambda: run(ticket, user), kept=kept)
 
 
 @login_required
@@ -501,8 +524,9 @@ def reinstate(request: HttpRequest, counter_id: int, public_id: str) -> HttpResp
 def complete(request: HttpRequest, counter_id: int, public_id: str) -> HttpResponse:
     """Complete the ticket; first ask to confirm when something an app expects is missing
     (no register entry yet; queueing/completion.py). What an office requires is refused
-    by the service itself, whoever calls it."""
-    outcome = request.POST.get("outcome", "").strip()[:200]
+    by the service itself, whoever calls it. The outcome note is not cut to its limit:
+    services.complete refuses a longer one, and the console keeps what was typed."""
+    outcome = request.POST.get("outcome", "").strip()
     office = console_office(request)
     counter = office_counter(office, counter_id)
     ticket = _ticket_at(counter, public_id)
@@ -521,7 +545,7 @@ def complete(request: HttpRequest, counter_id: int, public_id: str) -> HttpRespo
         done = services.complete(ticket, acting_user=user, outcome=outcome)
         return str(_("{number} is done.").format(number=done.number))
 
-    return _respond(request, office, counter, run)
+    return _respond(request, office, counter, run, kept={"outcome": outcome})
 
 
 @login_required

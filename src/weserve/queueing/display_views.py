@@ -18,7 +18,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -40,6 +39,7 @@ from weserve.organisation.models import Device, Office, Service
 from weserve.queueing import notices, voice
 from weserve.queueing.models import Announcement, Priority
 from weserve.queueing.selectors import current_call, display_snapshot
+from weserve.queueing.unpaired import unpaired_screen
 
 DISPLAY_LANGUAGES = ("ms", "en")
 # Staff who may open the board with their own sign-in, to preview it.
@@ -284,7 +284,8 @@ def display_board(request: HttpRequest, office_code: str) -> HttpResponse:
     """The full-screen board for the office TV."""
     office = display_office(request, office_code)
     if office is None:
-        return redirect_to_login(request.get_full_path())
+        # An unpaired browser: what this screen is and how to pair it, not the sign-in.
+        return unpaired_screen(request, office_code, "display")
     language = display_language(request.GET.get("lang"))
     context = board_context(office, language)
     context["is_preview"] = request.user.is_authenticated and not _is_display_device(

@@ -273,6 +273,9 @@ class CounterRow:
     busy_service: int | None
     busy_since: dt.datetime | None
     ranks: Mapping[int, int] = field(default_factory=dict, hash=False)
+    pk: int = 0
+    # Someone is at the counter, on a break or not: it serves its customers now.
+    staffed: bool = False
 
     def now(self, at: dt.datetime) -> CounterNow:
         """The counter at instant `at`, for the estimate."""
@@ -300,11 +303,13 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
     open_session = CounterSession.objects.filter(
         counter=OuterRef("pk"), closed_at__isnull=True, paused_at__isnull=True
     )
+    session = CounterSession.objects.filter(counter=OuterRef("pk"), closed_at__isnull=True)
     active = Ticket.objects.filter(counter=OuterRef("pk"), status__in=ACTIVE_STATUSES)
     rows = (
         Counter.objects.filter(office=office, is_active=True)
         .annotate(
             is_open=Exists(open_session),
+            staffed=Exists(session),
             busy_service=Subquery(active.values("service_id")[:1]),
             busy_since=Subquery(active.values("called_at")[:1]),
         )
@@ -317,13 +322,14 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
             "is_open",
             "busy_service",
             "busy_since",
+            "staffed",
         )
     )
     served: dict[int, dict[int, int]] = {}
     first: dict[int, tuple[Any, ...]] = {}
     typical: dict[int, float] = {}
-    for pk, kind, service_id, rank, minutes, is_open, busy_service, busy_since in rows:
-        first.setdefault(pk, (kind, is_open, busy_service, busy_since))
+    for pk, kind, service_id, rank, minutes, is_open, busy_service, busy_since, staffed in rows:
+        first.setdefault(pk, (kind, is_open, busy_service, busy_since, staffed))
         served.setdefault(pk, {})
         if service_id is not None:
             served[pk][service_id] = rank
@@ -336,8 +342,10 @@ def read_counters(office: Office) -> tuple[list[CounterRow], dict[int, float]]:
             busy_service=busy_service,
             busy_since=busy_since,
             ranks=served[pk],
+            pk=pk,
+            staffed=bool(staffed),
         )
-        for pk, (kind, is_open, busy_service, busy_since) in first.items()
+        for pk, (kind, is_open, busy_service, busy_since, staffed) in first.items()
     ]
     return counters, typical
 
@@ -389,17 +397,21 @@ def queue_state(
     office: Office,
     service: Service,
     ahead: dict[tuple[int, bool], int],
+    snapshot: OfficeSnapshot | None = None,
+    counters: Sequence[CounterRow] | None = None,
 ) -> QueueState:
-    """The estimate's input for a customer of `service` with `ahead` before them."""
-    snapshot = office_snapshot(office)
+    """The estimate's input for a customer of `service` with `ahead` before them; the
+    counters are the snapshot's unless given (`live_counters`)."""
+    snapshot = snapshot or office_snapshot(office)
+    rows = snapshot.counters if counters is None else counters
     now = clock.now()
-    opened = [c.now(now) for c in snapshot.counters if c.is_open]
+    opened = [c.now(now) for c in rows if c.is_open]
     if not any(service.pk in c.services for c in opened):
         # Nobody is at a counter for it yet (before opening, say): count on the
         # counters that serve it as they open.
         opened += [
             CounterNow(services=c.services, priority_lane=c.priority_lane, ranks=c.ranks)
-            for c in snapshot.counters
+            for c in rows
             if service.pk in c.services
         ]
     times = snapshot.times
@@ -413,45 +425,124 @@ def queue_state(
     )
 
 
-def estimate_for_ticket(ticket: Ticket) -> int:
-    """Minutes until a waiting ticket is likely called (shown on the slip and the phone)."""
-    return _estimate(ticket, waiting_ahead(ticket.office, ticket.queued_at))
+@dataclass(frozen=True)
+class Forecast:
+    """What a waiting customer is told, worked out once for every screen that tells it
+    (the kiosk's tile, the slip, the mobile page, the API)."""
+
+    # Waiting customers of the same service called first (`selectors.people_ahead`).
+    ahead: int
+    # The estimate in whole minutes; 0 reads "now" (a counter is free for them).
+    minutes: int
+    # Whether a counter that may call this customer is open now (on a break or not).
+    # When none is, the minutes are the model's guess for counters opening now, and
+    # screens say that no counter is open rather than show them.
+    served_now: bool
 
 
-def _estimate(ticket: Ticket, ahead: dict[tuple[int, bool], int]) -> int:
-    state = queue_state(ticket.office, ticket.service, ahead)
-    return shown_minutes(
-        estimate_minutes(state, ticket.service_id, priority=ticket.priority != Priority.NONE)
+def live_counters(office: Office) -> tuple[CounterRow, ...]:
+    """The office's counters as they are now (one query), for the screens: who is at
+    each, whom they serve. The office snapshot keeps them for a few seconds for the hot
+    path; a customer told "no counter is open" must hear otherwise as soon as one opens
+    (the mobile page asks once per live event: tests/e2e/test_screens_truth.py saw it
+    stay wrong), and the kiosk's tile and the slip a moment later must agree."""
+    return tuple(read_counters(office)[0])
+
+
+def serves_now(
+    counters: Iterable[CounterRow], service_id: int, target_counter_id: int | None = None
+) -> bool:
+    """Whether an open counter may call a customer of `service_id` now: the counter the
+    ticket was transferred to by name, or else any counter that serves the service (the
+    rules of `services.candidates`). A counter on a break counts as open."""
+    if target_counter_id is not None:
+        return any(c.pk == target_counter_id and c.staffed for c in counters)
+    return any(c.staffed and service_id in c.services for c in counters)
+
+
+def forecast(
+    office: Office,
+    service: Service,
+    ahead: dict[tuple[int, bool], int],
+    *,
+    priority: bool = False,
+    target_counter_id: int | None = None,
+    counters: Sequence[CounterRow] | None = None,
+) -> Forecast:
+    """People ahead, estimate and whether anyone serves it now, for a customer of
+    `service` with `ahead` (waiting tickets per (service id, priority lane)) before them.
+
+    The kiosk's tile asks it for a new customer with everyone waiting now ahead; the slip
+    with what the issue read; the mobile page with those queued before the ticket. The
+    same queue gives the same answer on every screen. `counters` is `live_counters`,
+    read afresh by the screens; without it, the office snapshot's (a few seconds old at
+    most: the ticket API's answer to an issue, the hot path)."""
+    snapshot = office_snapshot(office)
+    if counters is None:
+        counters = snapshot.counters
+    position = ahead.get((service.pk, True), 0)
+    if not priority:
+        position += ahead.get((service.pk, False), 0)
+    state = queue_state(office, service, ahead, snapshot, counters)
+    return Forecast(
+        ahead=position,
+        minutes=shown_minutes(estimate_minutes(state, service.pk, priority=priority)),
+        served_now=serves_now(counters, service.pk, target_counter_id),
     )
+
+
+def ticket_forecast(
+    ticket: Ticket,
+    ahead: dict[tuple[int, bool], int] | None = None,
+    *,
+    counters: Sequence[CounterRow] | None = None,
+) -> Forecast | None:
+    """The forecast of a waiting ticket; None once it has been called.
+
+    `ahead` is what the caller read already (`services.IssuedTicket.waiting` of a ticket
+    just issued, with `counters` as `forecast` takes them); otherwise the waiting tickets
+    queued before this one are counted, and the counters read afresh (the mobile page and
+    the API, which ask again after each live event: a counter that opens must show at
+    once).
+    """
+    if ticket.status != TicketStatus.WAITING:
+        return None
+    if ahead is None:
+        ahead = waiting_ahead(ticket.office, ticket.queued_at)
+        if counters is None:
+            counters = live_counters(ticket.office)
+    return forecast(
+        ticket.office,
+        ticket.service,
+        ahead,
+        priority=ticket.priority != Priority.NONE,
+        target_counter_id=ticket.target_counter_id,
+        counters=counters,
+    )
+
+
+def estimate_for_ticket(ticket: Ticket) -> int:
+    """Minutes until a waiting ticket is likely called."""
+    found = ticket_forecast(ticket)
+    return found.minutes if found is not None else 0
 
 
 def position_and_estimate(
     ticket: Ticket,
     ahead: dict[tuple[int, bool], int] | None = None,
 ) -> tuple[int | None, int | None]:
-    """People ahead of a waiting ticket and its estimate, from one read of the queue;
-    (None, None) once it has been called.
-
-    People ahead are counted as `selectors.people_ahead` counts them: the waiting tickets
-    of the same service queued earlier; for a priority ticket, only the priority ones.
-    `ahead` is that count when the caller has it already (`services.IssuedTicket.waiting`
-    of a ticket just issued).
-    """
-    if ticket.status != TicketStatus.WAITING:
+    """People ahead of a waiting ticket and its estimate (`ticket_forecast`); (None,
+    None) once it has been called."""
+    found = ticket_forecast(ticket, ahead)
+    if found is None:
         return None, None
-    if ahead is None:
-        ahead = waiting_ahead(ticket.office, ticket.queued_at)
-    position = ahead.get((ticket.service_id, True), 0)
-    if ticket.priority == Priority.NONE:
-        position += ahead.get((ticket.service_id, False), 0)
-    return position, _estimate(ticket, ahead)
+    return found.ahead, found.minutes
 
 
 def estimate_wait_minutes(office: Office, service: Service, people_ahead: int) -> int:
     """Minutes a new normal customer of `service` would wait with `people_ahead` of that
-    service before them (the kiosk's start screen); other queues come from the database."""
+    service before them; other queues come from the database."""
     ahead = {g: n for g, n in waiting_ahead(office, None).items() if g[0] != service.pk}
     if people_ahead > 0:
         ahead[(service.pk, False)] = people_ahead
-    state = queue_state(office, service, ahead)
-    return shown_minutes(estimate_minutes(state, service.pk))
+    return forecast(office, service, ahead).minutes

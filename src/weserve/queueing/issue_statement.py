@@ -21,7 +21,9 @@ text. Its data-modifying CTEs, all or nothing, for each ticket in batch order:
 
 - confirm the caller: a kiosk token not yet resolved (a live kiosk of this office), or
   the device or person the caller already resolved;
-- check that the service is offered at the office and served by an active counter there;
+- check that the service is offered at the office and served by an active counter there
+  (and, where the office refuses tickets no open counter serves, by an open one:
+  `services.check_open_counter`);
 - take the day's number (the upsert of `services._next_number`);
 - insert the ticket, its `issued` event and its audit entry;
 - lock the waiting-count rows of the ticket's service (in key order), then take the
@@ -56,6 +58,7 @@ from weserve.organisation.models import Counter, Device, Office, Service
 from weserve.queueing import events, issue_batch
 from weserve.queueing.models import (
     ISSUED_ACTION,
+    CounterSession,
     DailySequence,
     Priority,
     Ticket,
@@ -91,9 +94,10 @@ WITH r AS (
     %(user)s::bigint[], %(office)s::bigint[], %(office_code)s::text[], %(service)s::bigint[],
     %(service_code)s::text[], %(series)s::text[], %(day)s::date[], %(public_id)s::text[],
     %(priority)s::text[], %(language)s::text[], %(now)s::timestamptz[],
-    %(seen_before)s::timestamptz[]
+    %(seen_before)s::timestamptz[], %(refuse_unserved)s::boolean[]
   ) WITH ORDINALITY AS r(token_hash, device, actor, username, user_id, office, office_code,
-    service, service_code, series, day, public_id, priority, language, now, seen_before, i)
+    service, service_code, series, day, public_id, priority, language, now, seen_before,
+    refuse_unserved, i)
 ), ok AS (
   SELECT r.*, c.device_id, c.caller FROM r CROSS JOIN LATERAL (
     SELECT d.id AS device_id, d.name AS caller FROM {device} d
@@ -107,7 +111,8 @@ WITH r AS (
     JOIN {offered} o ON o.{offered_service} = s.id AND o.{offered_office} = r.office
     JOIN {served} cs ON cs.{served_service} = s.id
     JOIN {counter} c ON c.id = cs.{served_counter} AND c.office_id = r.office AND c.is_active
-    WHERE s.id = r.service AND s.is_active)
+    WHERE s.id = r.service AND s.is_active AND (NOT r.refuse_unserved OR EXISTS (
+      SELECT 1 FROM {session} o WHERE o.{session_counter} = c.id AND o.{session_closed} IS NULL)))
 ), seen AS (
   UPDATE {device} d SET last_seen_at = x.now
   FROM (SELECT device_id, max(now) AS now, max(seen_before) AS seen_before FROM ok
@@ -188,6 +193,9 @@ def _sql() -> str:
         served=served.remote_field.through._meta.db_table,
         served_counter=served.m2m_column_name(),
         served_service=served.m2m_reverse_name(),
+        session=CounterSession._meta.db_table,
+        session_counter=CounterSession._meta.get_field("counter").column,
+        session_closed=CounterSession._meta.get_field("closed_at").column,
         daily=DailySequence._meta.db_table,
         stream_table=StreamSequence._meta.db_table,
         ticket=Ticket._meta.db_table,
@@ -292,6 +300,8 @@ def statement_params(
         "status": TicketStatus.WAITING,
         "now": now,
         "seen_before": now - LAST_USED_RESOLUTION,
+        # services.check_open_counter's rule, which the statement applies in SQL.
+        "refuse_unserved": office.kiosk_unserved == Office.UnservedService.REFUSE,
         "event_kind": TicketEvent.Kind.ISSUED,
         "action": ISSUED_ACTION,
         "target_type": Ticket._meta.label_lower,
@@ -304,7 +314,7 @@ def statement_params(
 # What differs between the tickets of a batch; every other parameter is the same for all.
 BATCHED = (
     "token_hash device actor username user office office_code service service_code series "
-    "day public_id priority language now seen_before"
+    "day public_id priority language now seen_before refuse_unserved"
 ).split()
 
 

@@ -32,12 +32,12 @@ from weserve.core.roles import Role
 from weserve.core.scoping import require_office_role
 from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Device, Office, Service
-from weserve.queueing import services
-from weserve.queueing.estimate import estimate_wait_minutes, position_and_estimate
+from weserve.queueing import services, waiting_count
+from weserve.queueing.estimate import Forecast, forecast, live_counters, ticket_forecast
 from weserve.queueing.models import PRIORITIES, Priority, Ticket
 from weserve.queueing.panels import slip_hints
 from weserve.queueing.qr import qr_svg, ticket_url
-from weserve.queueing.selectors import waiting_by_service
+from weserve.queueing.unpaired import unpaired_screen
 
 KIOSK_LANGUAGES = ("ms", "en")
 # The slip stays on screen this long, then the kiosk is ready for the next customer.
@@ -231,7 +231,10 @@ class KioskPage:
 def _page(request: HttpRequest, office_code: str, language: str) -> KioskPage | HttpResponse:
     caller = kiosk_caller(request, office_code)
     if caller is None:
-        return redirect_to_login(request.get_full_path())
+        if request.method != "GET":
+            return redirect_to_login(request.get_full_path())
+        # An unpaired browser: what this screen is and how to pair it, not the sign-in.
+        return unpaired_screen(request, office_code, "kiosk")
     return KioskPage(request, caller, language)
 
 
@@ -245,18 +248,24 @@ def kiosk(request: HttpRequest, office_code: str) -> HttpResponse:
     office = page.office
     if not is_open_now(office):
         return page.closed()
-    waiting = waiting_by_service(office)
+    # A new customer has everyone already waiting ahead of them: the forecast the slip
+    # would print if they took a number now (the same function, the same counts).
+    waiting = waiting_count.counts(office.pk)
+    counters = live_counters(office)
     rows = []
     with translation.override(page.language):
         for service in offered_services(office):
-            count = waiting.get(service.code, {}).get("count", 0)
+            told = forecast(office, service, waiting, counters=counters)
             rows.append(
                 {
                     "service": service,
                     "name": service.name,
-                    "waiting": count,
-                    # A new customer has everyone already waiting for it ahead of them.
-                    "estimate": estimate_wait_minutes(office, service, count),
+                    "waiting": told.ahead,
+                    "forecast": told,
+                    # Office.kiosk_unserved "refuse": shown, so the customer sees why, but
+                    # not a button.
+                    "refused": not told.served_now
+                    and office.kiosk_unserved == Office.UnservedService.REFUSE,
                     "url": page.url("kiosk_priority", service.code),
                 }
             )
@@ -275,6 +284,16 @@ def kiosk_priority(request: HttpRequest, office_code: str, service_code: str) ->
     service = next((s for s in offered_services(page.office) if s.code == service_code), None)
     if service is None:
         raise Http404
+    served_now = forecast(
+        page.office,
+        service,
+        waiting_count.counts(page.office.pk),
+        counters=live_counters(page.office),
+    ).served_now
+    policy = page.office.kiosk_unserved
+    if not served_now and policy == Office.UnservedService.REFUSE:
+        with translation.override(page.language):
+            return page.message(str(services.NO_OPEN_COUNTER_MESSAGE), status=409)
     options = [
         {"value": Priority.NONE, "label": _("No"), "hint": _("Normal queue"), "icon": "none"},
         {
@@ -307,6 +326,8 @@ def kiosk_priority(request: HttpRequest, office_code: str, service_code: str) ->
             "issue_url": page.url("kiosk_issue"),
             "toggle_view": "kiosk_priority",
             "toggle_args": (service.code,),
+            # Office.kiosk_unserved "warn": said here, before the customer takes a number.
+            "unserved_warning": not served_now and policy == Office.UnservedService.WARN,
         },
     )
 
@@ -316,15 +337,20 @@ def slip_context(
 ) -> dict[str, Any]:
     """What a slip shows; call inside the ticket's language. `waiting` is what the issue
     read (services.IssuedTicket.waiting) when the slip is the answer to it."""
-    ahead, estimate = position_and_estimate(ticket, waiting)
+    # The counters read afresh, as the start screen reads them: the tile and the slip
+    # agree (the API's answer to an issue takes the snapshot's, estimate.forecast).
+    told = ticket_forecast(ticket, waiting, counters=live_counters(ticket.office)) or Forecast(
+        ahead=0, minutes=0, served_now=True
+    )
     url = ticket_url(ticket)
     return {
         "ticket": ticket,
         "service_name": ticket.service.name,
         "office_name": ticket.office.name,
         "priority_label": PRIORITY_SHORT.get(ticket.priority, ""),
-        "ahead": ahead,
-        "estimate": estimate,
+        "ahead": told.ahead,
+        "estimate": told.minutes,
+        "served_now": told.served_now,
         "ticket_url": url,
         "qr": qr_svg(url, label=str(_("QR code of your ticket's page: {url}").format(url=url))),
         "slip_hints": slip_hints(),

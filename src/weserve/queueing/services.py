@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
@@ -112,6 +112,26 @@ def serving_counters(office: Office, service: Service) -> list[Counter]:
     )
 
 
+NO_OPEN_COUNTER_MESSAGE = _("No counter is open for this service right now. No ticket was issued.")
+
+
+def check_open_counter(office: Office, service: Service) -> None:
+    """An office that refuses tickets no open counter can serve (`Office.kiosk_unserved`)
+    refuses one when no counter serving the service is open, on a break or not. The issue
+    statement (issue_statement.py) checks the same in SQL; test_issue_parity.py proves
+    they agree."""
+    if office.kiosk_unserved != Office.UnservedService.REFUSE:
+        return
+    if (
+        not Counter.objects.filter(office=office, is_active=True, services=service)
+        .filter(
+            Exists(CounterSession.objects.filter(counter=OuterRef("pk"), closed_at__isnull=True))
+        )
+        .exists()
+    ):
+        raise DomainError("no_open_counter", NO_OPEN_COUNTER_MESSAGE)
+
+
 # check_can_issue's question, asked at every ticket issue: compiled once
 # (core.db.CompiledQuery).
 _served_here = CompiledQuery(
@@ -130,6 +150,7 @@ def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> Non
     # Ticket issue is the hot path: one query says "offered here, and a counter serves it";
     # only when it does not are the two reasons below told apart.
     if service.is_active and _served_here.exists(service.pk, office.pk):
+        check_open_counter(office, service)
         return
     if not service.is_active or not service.offices.filter(pk=office.pk).exists():
         raise DomainError(
@@ -795,10 +816,23 @@ def transfer(
     return ticket
 
 
+OUTCOME_MAX_LENGTH = Ticket._meta.get_field("outcome").max_length
+
+
 @transaction.atomic
 def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
-    """Service done. Refused while something an app requires is missing for the ticket
-    (the office's "register entry required" setting; queueing/completion.py)."""
+    """Service done. An outcome note longer than the field is refused whole, never cut;
+    so is a ticket missing something an app requires (the office's "register entry
+    required" setting; queueing/completion.py)."""
+    if len(outcome) > OUTCOME_MAX_LENGTH:
+        raise DomainError(
+            "outcome_too_long",
+            _(
+                "The outcome note may have at most {limit} characters; it has {length}. "
+                "Shorten it and complete again."
+            ).format(limit=OUTCOME_MAX_LENGTH, length=len(outcome)),
+            status=422,
+        )
     ticket = _locked(ticket)
     _require_status(ticket, TicketStatus.SERVING, TicketStatus.CALLED)
     for missing in missing_before_completion(ticket):
@@ -809,7 +843,7 @@ def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
     ticket.status = TicketStatus.COMPLETED
     ticket.started_at = ticket.started_at or now
     ticket.completed_at = now
-    ticket.outcome = outcome[:200]
+    ticket.outcome = outcome
     ticket.save(update_fields=["status", "started_at", "completed_at", "outcome"])
     _event(
         ticket,
@@ -817,14 +851,14 @@ def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
         at=now,
         user=acting_user,
         counter=counter,
-        outcome=outcome[:200],
+        outcome=outcome,
     )
     log_action(
         "queueing.ticket.completed",
         user=acting_user,
         office=ticket.office,
         target=ticket,
-        data={"number": ticket.number, "outcome": outcome[:200]},
+        data={"number": ticket.number, "outcome": outcome},
     )
     _publish_ticket(
         ticket,

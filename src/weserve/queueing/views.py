@@ -9,10 +9,10 @@ from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from weserve.queueing.estimate import ticket_forecast
 from weserve.queueing.kiosk_views import KIOSK_LANGUAGES, PRIORITY_SHORT
 from weserve.queueing.models import Ticket
 from weserve.queueing.panels import ticket_links
-from weserve.queueing.selectors import people_ahead, wait_estimate
 
 # Without JavaScript's live updates (or while they are down) the page asks this often.
 POLL_SECONDS = 15
@@ -38,7 +38,7 @@ def ticket_status(request: HttpRequest, public_id: str) -> HttpResponse:
             return render(request, "queueing/ticket_status.html", {"ticket": None}, status=404)
     language = requested if requested in KIOSK_LANGUAGES else ticket.language
     other = "en" if language == "ms" else "ms"
-    ahead = people_ahead(ticket)
+    told = ticket_forecast(ticket)
     page_url = reverse("ticket_status", args=[ticket.public_id])
     with translation.override(language):
         return render(
@@ -46,8 +46,9 @@ def ticket_status(request: HttpRequest, public_id: str) -> HttpResponse:
             "queueing/ticket_status.html",
             {
                 "ticket": ticket,
-                "ahead": ahead,
-                "estimate": wait_estimate(ticket, ahead),
+                "ahead": told.ahead if told else None,
+                "estimate": told.minutes if told else None,
+                "served_now": told.served_now if told else True,
                 "office_name": ticket.office.name,
                 "service_name": ticket.service.name,
                 "priority_label": PRIORITY_SHORT.get(ticket.priority, ""),

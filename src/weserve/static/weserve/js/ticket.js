@@ -59,14 +59,17 @@
     fill("position", ticket.position === null ? 0 : ticket.position);
     var minutes = ticket.estimated_wait_minutes;
     fill("wait", minutes === null ? 0 : minutes);
-    // "0 min" would puzzle a customer: a 0 (or no) estimate reads "You will be called shortly".
-    root.querySelectorAll("[data-wait]").forEach(function (line) {
-      line.hidden = line.getAttribute("data-wait") !== (minutes ? "minutes" : "shortly");
+    // "0 min" would puzzle a customer: a 0 (or no) estimate reads "You will be called
+    // shortly"; with no open counter that may call the ticket, neither is true.
+    var served = ticket.served_now !== false;
+    var line = !served ? "unserved" : minutes ? "minutes" : "shortly";
+    root.querySelectorAll("[data-wait]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-wait") !== line;
     });
     fill("counter", ticket.counter ? ticket.counter.number : "");
     var next = root.querySelector("[data-when-next]");
     if (next) {
-      next.hidden = ticket.position !== 0;
+      next.hidden = ticket.position !== 0 || !served;
     }
     if (ticket.status === "called" && previous !== "called" && navigator.vibrate) {
       navigator.vibrate([300, 150, 300]);
