@@ -531,7 +531,12 @@ def complete(request: HttpRequest, counter_id: int, public_id: str) -> HttpRespo
     counter = office_counter(office, counter_id)
     ticket = _ticket_at(counter, public_id)
     user = require_counter_operator(staff_principal(request), counter)
-    if request.POST.get("confirmed") != "1" and ticket.status in ACTIVE_STATUSES:
+    # A note too long is refused (and kept) before anything is asked.
+    if (
+        request.POST.get("confirmed") != "1"
+        and ticket.status in ACTIVE_STATUSES
+        and services.outcome_fits(outcome)
+    ):
         missing = missing_before_completion(ticket)
         if missing and not any(m.required for m in missing):
             return render_console(

@@ -819,12 +819,17 @@ def transfer(
 OUTCOME_MAX_LENGTH = Ticket._meta.get_field("outcome").max_length
 
 
+def outcome_fits(outcome: str) -> bool:
+    """Whether `complete` takes this outcome note (a longer one is refused, never cut)."""
+    return len(outcome) <= OUTCOME_MAX_LENGTH
+
+
 @transaction.atomic
 def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
     """Service done. An outcome note longer than the field is refused whole, never cut;
     so is a ticket missing something an app requires (the office's "register entry
     required" setting; queueing/completion.py)."""
-    if len(outcome) > OUTCOME_MAX_LENGTH:
+    if not outcome_fits(outcome):
         raise DomainError(
             "outcome_too_long",
             _(
