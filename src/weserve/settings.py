@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "weserve.organisation",
     "weserve.queueing",
     "weserve.register",
+    "weserve.knowledge",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
