@@ -38,7 +38,9 @@ def test_the_directory_and_emergency_contacts(shelf, tree, client_for):
     Agency.objects.create(office=tree.sgr, agency="JPN", service_ms="MyKad", phone="03-0000 1001")
     Agency.objects.create(office=tree.jhr, agency="Agensi Johor", service_ms="X", phone="07-1")
     EmergencyContact.objects.create(office=tree.hq, name_ms="Talian Kecemasan", phone="999")
-    EmergencyContact.objects.create(office=tree.hq, name_ms="Nombor usang", phone="111", is_active=False)
+    EmergencyContact.objects.create(
+        office=tree.hq, name_ms="Nombor usang", phone="111", is_active=False
+    )
     petugas = client_for("petugas")
     directory = petugas.get("/shelf/directory/").content.decode()
     assert "JPN" in directory and "03-0000 1001" in directory

@@ -58,3 +58,19 @@ def test_the_search_page_keeps_what_was_typed_and_explains_the_shortcut(shelf, c
 def test_a_nul_character_in_the_query_is_refused(shelf, client_for):
     response = client_for("petugas").get("/shelf/search/?q=bank%00")
     assert response.status_code == 400
+
+
+def test_a_word_matches_the_start_of_words_not_their_middle(shelf, users, tree):
+    from tests.knowledge.conftest import approve, write
+
+    approve(
+        write(tree.pj, users["admin"], "Pendaftaran OKU", body_ms="Kad (OKU) dikeluarkan."),
+        users["admin"],
+    )
+    # "oku" is inside "dokumen", yet finds only the article where a word starts with it.
+    approve(
+        write(tree.pj, users["admin"], "Dokumen am", body_ms="Senarai dokumen."), users["admin"]
+    )
+    assert titles(users["petugas"], "oku") == ["Pendaftaran OKU"]
+    assert titles(users["petugas"], "dokumen") == ["Dokumen am"]
+    assert titles(users["petugas"], "kelah") == ["PKW: Bantuan Warga Emas"]  # a prefix

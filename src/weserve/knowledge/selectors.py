@@ -45,21 +45,35 @@ def search_words(query: str) -> list[str]:
     return words[:MAX_WORDS]
 
 
+# What may come just before a word inside a text: a word starts there.
+_WORD_STARTS = (" ", "\n", "(", "/", "-", '"', "'", "“", "‘")
+
+
+def _starts_a_word(field: str, word: str) -> Q:
+    """The field has a word beginning with `word` (at its start or after a space or
+    punctuation mark), case-insensitive."""
+    found = Q(**{f"{field}__istartswith": word})
+    for before in _WORD_STARTS:
+        found |= Q(**{f"{field}__icontains": before + word})
+    return found
+
+
 def search(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
     """Articles holding every word of the query, in Malay or English, in the title, the
-    summary or any section. One path on SQLite and PostgreSQL (a case-insensitive
-    substring per word), so both give the same answer; a word matches inside longer
-    words too ("borang" finds "borang-borang"). No words: nothing."""
+    summary or any section. A query word matches the start of a word in the text
+    ("lahir" finds "lahir" and "lahirnya", "oku" finds "OKU" but not "dokumen").
+    One path on SQLite and PostgreSQL (case-insensitive LIKE), so both give the same
+    answer. No words: nothing."""
     words = search_words(query)
     if not words:
         return articles.none()
     for word in words:
         in_article = Q()
         for field in ARTICLE_TEXT:
-            in_article |= Q(**{f"{field}__icontains": word})
+            in_article |= _starts_a_word(field, word)
         in_section = Q()
         for field in SECTION_TEXT:
-            in_section |= Q(**{f"{field}__icontains": word})
+            in_section |= _starts_a_word(field, word)
         sections = ArticleSection.objects.filter(in_section, article=OuterRef("pk"))
         articles = articles.filter(in_article | Q(Exists(sections)))
     return articles
