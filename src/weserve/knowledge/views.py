@@ -5,6 +5,8 @@ message per field."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -181,7 +183,7 @@ def article_file(request: HttpRequest, pk: int) -> FileResponse:
         handle = found.file.open("rb")
     except OSError as exc:
         raise Http404 from exc
-    return FileResponse(handle, content_type="application/pdf", filename=found.file.name)
+    return FileResponse(handle, content_type="application/pdf", filename=Path(found.file.name).name)
 
 
 @never_cache
