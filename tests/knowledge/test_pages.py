@@ -123,3 +123,23 @@ def test_the_public_charter_page_needs_no_sign_in(shelf, tree, users):
     visitor.cookies["weserve_language"] = "ms"
     no_charter = visitor.get("/charter/PKMD-JB/").content.decode()
     assert "Pejabat ini belum menerbitkan piagam pelanggannya." in no_charter
+
+
+@pytest.mark.parametrize("path", ["/shelf/", "/shelf/search/?q=teks", "/shelf/acknowledgements/"])
+def test_list_pages_need_the_same_number_of_queries_however_many_articles(
+    shelf, tree, users, client_for, path
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.knowledge.conftest import approve, write
+
+    reader = client_for("penyelia")
+    reader.get(path)
+    with CaptureQueriesContext(connection) as few:
+        reader.get(path)
+    for i in range(5):
+        approve(write(tree.pj, users["admin"], f"Artikel {i}", body_ms="Teks"), users["admin"])
+    with CaptureQueriesContext(connection) as many:
+        assert reader.get(path).status_code == 200
+    assert len(many) == len(few)

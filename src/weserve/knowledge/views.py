@@ -220,7 +220,9 @@ def acknowledgements(request: HttpRequest) -> HttpResponse:
         "overdue": list(
             selectors.review_overdue(
                 Article.objects.filter(office__in=selectors.offices_reached_by(office)), today
-            ).order_by("review_due", "pk")
+            )
+            .select_related("owner")
+            .order_by("review_due", "pk")
         ),
     }
     return render(request, "knowledge/acknowledgements.html", context)
