@@ -143,3 +143,14 @@ def test_list_pages_need_the_same_number_of_queries_however_many_articles(
     with CaptureQueriesContext(connection) as many:
         assert reader.get(path).status_code == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("due", ["0001-01-01", "9999-12-31", "2027-02-30", "yesterday", "1" * 300])
+def test_calendar_edge_review_dates_get_a_message_not_a_500(shelf, client_for, due):
+    response = client_for("admin").post(
+        f"/shelf/articles/{shelf.pj_draft.pk}/approve/",
+        {"what_changed_ms": "Nota saya", "review_due": due},
+    )
+    assert response.status_code == 422
+    assert "Nota saya" in response.content.decode()
+    assert Article.objects.get(pk=shelf.pj_draft.pk).status == Status.DRAFT
