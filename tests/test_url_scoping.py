@@ -255,6 +255,17 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         "office's) is proven in tests/knowledge/test_pages.py"
     ),
     "knowledge_public_charter": Public("an office's client charter and JKM's corporate page"),
+    "api:search_shelf": CurrentOffice("/api/v1/shelf/search?q=teks", "petugas", "kiosk"),
+    "api:get_article": Record(
+        lambda r: "/api/v1" + _pj_article("approved").rstrip("/"), "petugas", "kiosk"
+    ),
+    "api:acknowledge_article": Record(
+        lambda r: "/api/v1" + _pj_article("approved") + "acknowledge",
+        "petugas",
+        "kiosk",
+        method="post",
+        json=True,
+    ),
 }
 
 
