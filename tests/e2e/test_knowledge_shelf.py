@@ -32,7 +32,7 @@ def test_counter_staff_find_read_and_acknowledge_an_article(
     sign_in(supervisor, "penyelia")
     supervisor.goto("/shelf/acknowledgements/")
     unread = supervisor.get_by_test_id("unread-list")
-    expect(unread.locator('tr[data-user="petugas1"]').first).to_be_visible()
+    expect(unread.locator('[data-user="petugas1"]').first).to_be_visible()
 
     staff = new_page(browser, live_weserve, contexts, viewport={"width": 1366, "height": 768})
     sign_in(staff, "petugas1")
@@ -51,11 +51,11 @@ def test_counter_staff_find_read_and_acknowledge_an_article(
     expect(staff.get_by_test_id("acknowledged")).to_be_visible()
 
     supervisor.reload()
-    row = f'tr[data-user="petugas1"][data-article="{article_id}"]'
+    row = f'[data-user="petugas1"][data-article="{article_id}"]'
     expect(supervisor.locator(row)).to_have_count(0)
     # The operator has not read it yet: the list still names them for this article.
     expect(
-        supervisor.locator(f'tr[data-user="telefonis"][data-article="{article_id}"]')
+        supervisor.locator(f'[data-user="telefonis"][data-article="{article_id}"]')
     ).to_have_count(1)
     shot(supervisor, "acknowledgements")
 

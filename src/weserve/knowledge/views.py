@@ -216,7 +216,7 @@ def acknowledgements(request: HttpRequest) -> HttpResponse:
     today = clock.business_day()
     context = {
         "office": office,
-        "unread": selectors.unacknowledged(office),
+        "unread": _by_article(selectors.unacknowledged(office)),
         "overdue": list(
             selectors.review_overdue(
                 Article.objects.filter(office__in=selectors.offices_reached_by(office)), today
@@ -226,6 +226,15 @@ def acknowledgements(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "knowledge/acknowledgements.html", context)
+
+
+def _by_article(unread: list[selectors.Unread]) -> list[dict[str, object]]:
+    """The unread rows grouped by article, in the selector's order."""
+    groups: dict[int, dict[str, object]] = {}
+    for row in unread:
+        group = groups.setdefault(row.article.pk, {"article": row.article, "people": []})
+        group["people"].append(row)  # type: ignore[attr-defined]
+    return list(groups.values())
 
 
 @require_GET
