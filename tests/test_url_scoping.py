@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.sites import site as admin_site
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -28,6 +29,7 @@ from weserve.core.roles import Role
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Section
 from weserve.queueing import notices, services
+from weserve.register import services as register
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,11 @@ class Record:
     actor: str  # right role, at PKMD-PJ; its PKMD-JB counterpart is OTHER[actor]
     wrong_role: str | None
     method: str = "get"
-    data: dict[str, Any] = field(default_factory=dict)
+    # The body, or a function of the PKMD-PJ records that makes it.
+    data: dict[str, Any] | Callable[[Any], dict[str, Any]] = field(default_factory=dict)
     json: bool = False
+    # Device pages read the paired browser's cookie, not a bearer token.
+    device_cookie: bool = False
 
 
 # The PKMD-JB user with the same role as each PKMD-PJ actor.
@@ -60,6 +65,7 @@ OTHER = {
     "admin": "jb_admin",
     "kiosk": "jb_kiosk",
     "display": "jb_display",
+    "rating": "jb_rating",
 }
 
 
@@ -211,6 +217,24 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
     "register_ticket_entry": Record(
         lambda r: f"/register/tickets/{r.ticket.public_id}/", "petugas", "telefonis"
     ),
+    "entry_referrals": Record(
+        lambda r: f"/register/entries/{r.entry.pk}/referrals/", "petugas", "telefonis"
+    ),
+    "referral_officers": Record(
+        lambda r: f"/register/entries/{r.entry.pk}/officers/?q=pegawai", "petugas", "telefonis"
+    ),
+    "referral_inbox": CurrentOffice("/referrals/", "pegawai", "petugas"),
+    "referral_badge": CurrentOffice("/referrals/badge/", "pegawai", "petugas"),
+    "referral_accept": Record(
+        lambda r: f"/referrals/{r.referral.pk}/accept/", "penyelia", "petugas", method="post"
+    ),
+    "referral_close": Record(
+        lambda r: f"/referrals/{r.referral.pk}/close/",
+        "penyelia",
+        "petugas",
+        method="post",
+        data={"outcome": "Selesai"},
+    ),
     # --- register API ---
     "api:register_ticket": Record(
         _api_ticket("register"),
@@ -239,6 +263,34 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         data={"mykad": "850101-14-5123"},
         json=True,
     ),
+    # --- feedback: pages ---
+    "feedback_tablet": Record(
+        lambda r: "/feedback/PKMD-PJ/counter/1/", "rating", "kiosk", device_cookie=True
+    ),
+    "feedback_tablet_screen": Record(
+        lambda r: "/feedback/PKMD-PJ/counter/1/screen/", "rating", "kiosk", device_cookie=True
+    ),
+    "feedback_tablet_rate": Record(
+        lambda r: "/feedback/PKMD-PJ/counter/1/rate/",
+        "rating",
+        "kiosk",
+        method="post",
+        data=lambda r: {"ticket": r.ticket.public_id, "score": "5"},
+        device_cookie=True,
+    ),
+    "feedback_ticket_rating": Public(
+        "the slip's QR rating: the ticket's unguessable id is the secret"
+    ),
+    # --- feedback API ---
+    "api:rate_ticket": Record(
+        lambda r: "/api/v1/offices/PKMD-PJ/ratings",
+        "rating",
+        "kiosk",
+        method="post",
+        data=lambda r: {"ticket": r.ticket.public_id, "score": 5},
+        json=True,
+    ),
+    "api:sample_size": Public("Krejcie & Morgan's sample size of a number: no record"),
     # --- knowledge (the reference shelf) ---
     "knowledge_shelf": CurrentOffice("/shelf/", "petugas", None),
     "knowledge_search": CurrentOffice("/shelf/search/?q=bantuan", "petugas", None),
@@ -324,6 +376,8 @@ class PjRecords:
     ticket: Any
     device: Any
     announcement: Any
+    entry: Any
+    referral: Any
 
 
 @pytest.fixture
@@ -342,16 +396,31 @@ def world(tree, users):
     announcement = notices.create_announcement(
         tree.pj, text_ms="Notis", text_en="Notice", acting_user=users["penyelia"]
     )
+    jb_counter = Counter.objects.get(office=tree.jb, number=1)
     tokens = {
         "kiosk": create_device(tree.pj, "kiosk", "K")[1],
         "display": create_device(tree.pj, "display", "D")[1],
+        "rating": create_device(tree.pj, "rating", "R", counter=counter)[1],
         "jb_kiosk": create_device(tree.jb, "kiosk", "K")[1],
         "jb_display": create_device(tree.jb, "display", "D")[1],
+        "jb_rating": create_device(tree.jb, "rating", "R", counter=jb_counter)[1],
     }
-    return PjRecords(counter, ticket, device, announcement), users, tokens
+    entry = register.record_visit(
+        ticket, acting_user=users["petugas"], **REGISTER_ENTRY | {"category": "other"}
+    )
+    referral = register.refer(
+        entry, acting_user=users["petugas"], officer=users["pegawai"].staff, note=""
+    )
+    return PjRecords(counter, ticket, device, announcement, entry, referral), users, tokens
 
 
-def _client(key: str, users: dict[str, Any], tokens: dict[str, str]) -> Client:
+def _client(
+    key: str, users: dict[str, Any], tokens: dict[str, str], *, cookie: bool = False
+) -> Client:
+    if key in tokens and cookie:
+        client = Client()
+        client.cookies[settings.DEVICE_COOKIE_NAME] = tokens[key]
+        return client
     if key in tokens:
         return Client(HTTP_AUTHORIZATION=f"Bearer {tokens[key]}")
     client = Client()
@@ -359,10 +428,12 @@ def _client(key: str, users: dict[str, Any], tokens: dict[str, str]) -> Client:
     return client
 
 
-def _request(client: Client, case: Record | CurrentOffice, path: str) -> Any:
+def _request(client: Client, case: Record | CurrentOffice, path: str, records: Any = None) -> Any:
     if case.method == "get":
         return client.get(path)
     data = getattr(case, "data", {})
+    if callable(data):
+        data = data(records)
     if getattr(case, "json", False) or path.startswith("/api/"):
         import json
 
@@ -381,7 +452,8 @@ def test_another_districts_user_gets_404_on_pkmd_pj_records(name, world):
     records, users, tokens = world
     case = CASES[name]
     assert isinstance(case, Record)
-    response = _request(_client(OTHER[case.actor], users, tokens), case, case.path(records))
+    client = _client(OTHER[case.actor], users, tokens, cookie=case.device_cookie)
+    response = _request(client, case, case.path(records), records)
     assert response.status_code == 404, (name, response.status_code)
 
 
@@ -390,7 +462,8 @@ def test_wrong_role_in_own_office_gets_403(name, world):
     records, users, tokens = world
     case = CASES[name]
     path = case.path(records) if isinstance(case, Record) else case.path
-    response = _request(_client(case.wrong_role, users, tokens), case, path)
+    cookie = isinstance(case, Record) and case.device_cookie
+    response = _request(_client(case.wrong_role, users, tokens, cookie=cookie), case, path, records)
     assert response.status_code == 403, (name, response.status_code)
 
 
@@ -400,7 +473,8 @@ def test_right_role_in_own_office_is_not_refused(name, world):
     records, users, tokens = world
     case = CASES[name]
     assert isinstance(case, Record)
-    response = _request(_client(case.actor, users, tokens), case, case.path(records))
+    client = _client(case.actor, users, tokens, cookie=case.device_cookie)
+    response = _request(client, case, case.path(records), records)
     assert response.status_code not in (403, 404), (name, response.status_code)
 
 

@@ -2,6 +2,8 @@
 
 from django.urls import URLPattern
 
+from weserve.feedback.routing import websocket_urlpatterns as feedback_ws
 from weserve.queueing.routing import websocket_urlpatterns as queueing_ws
+from weserve.register.routing import websocket_urlpatterns as register_ws
 
-websocket_urlpatterns: list[URLPattern] = [*queueing_ws]
+websocket_urlpatterns: list[URLPattern] = [*queueing_ws, *register_ws, *feedback_ws]

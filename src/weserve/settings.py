@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "weserve.organisation",
     "weserve.queueing",
     "weserve.register",
+    "weserve.feedback",
     "weserve.knowledge",
     "django.contrib.admin",
     "django.contrib.auth",

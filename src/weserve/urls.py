@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("weserve.organisation.urls")),
     path("", include("weserve.queueing.urls")),
     path("", include("weserve.register.urls")),
+    path("", include("weserve.feedback.urls")),
     path("", include("weserve.knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_queue_flow import contexts, new_page, sign_in  # noqa: F401
+from tests.e2e.test_queue_flow import complete_current, contexts, new_page, sign_in  # noqa: F401
 
 OFFICE = "PKMD-PJ"
 COUNTER = 1
@@ -32,14 +32,9 @@ def issue_as_staff(page: Page, service: str) -> str:
     return response.json()["number"]
 
 
-@pytest.mark.browser
-def test_the_counter_registers_the_customer_it_serves(
-    browser: Browser,
-    live_weserve: str,
-    contexts,  # noqa: F811
-):
-    console = new_page(browser, live_weserve, contexts, viewport={"width": 1366, "height": 768})
-    sign_in(console, "petugas1")
+def serve_at_counter(console: Page, service: str) -> str:
+    """Open counter 1 as the signed-in clerk (or find it open), issue a ticket for the
+    service and call tickets until it is at the counter; its number."""
     console.goto("/counter/")
     choice = console.get_by_test_id("counter-choice").filter(
         has_text=re.compile(rf"\b(Counter|Kaunter) {COUNTER}\b")
@@ -55,7 +50,7 @@ def test_the_counter_registers_the_customer_it_serves(
     expect(
         console.get_by_test_id("call-next").or_(console.get_by_test_id("complete"))
     ).to_be_visible()
-    number = issue_as_staff(console, "INFO")
+    number = issue_as_staff(console, service)
     current = console.get_by_test_id("ticket-number")
     settling = console.locator("[data-settling]")
 
@@ -79,10 +74,22 @@ def test_the_counter_registers_the_customer_it_serves(
         if current.inner_text().strip() == number:
             break
         expect(settling).to_have_count(0)
-        console.get_by_test_id("complete").click()
+        complete_current(console)
         expect(console.get_by_test_id("call-next")).to_be_visible()
     assert current.inner_text().strip() == number
+    return number
 
+
+@pytest.mark.browser
+def test_the_counter_registers_the_customer_it_serves(
+    browser: Browser,
+    live_weserve: str,
+    contexts,  # noqa: F811
+):
+    console = new_page(browser, live_weserve, contexts, viewport={"width": 1366, "height": 768})
+    sign_in(console, "petugas1")
+    serve_at_counter(console, "INFO")
+    settling = console.locator("[data-settling]")
     panel = console.get_by_test_id("register-panel")
     expect(panel.get_by_test_id("register-form")).to_be_visible()
     panel.locator("#register-name").fill("Siti binti Ahmad")

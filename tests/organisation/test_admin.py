@@ -374,6 +374,7 @@ def test_hq_admin_creates_a_district_office(tree, admin_for):
             "follows_state_calendar": "on",
             "priority_wait_minutes": 5,
             "charter_wait_minutes": 15,
+            "referral_accept_minutes": 15,
             "is_active": "on",
             "opening_hours-TOTAL_FORMS": 1,
             "opening_hours-INITIAL_FORMS": 0,

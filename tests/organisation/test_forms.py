@@ -38,6 +38,7 @@ def office_data(tree, **overrides):
         "follows_state_calendar": "on",
         "priority_wait_minutes": 5,
         "charter_wait_minutes": 15,
+        "referral_accept_minutes": 15,
         "is_active": "on",
     }
     data.update(overrides)

@@ -91,3 +91,16 @@ def test_the_offices_admin_keeps_its_form_catalogue(admins, tree, catalogue):
     )
     assert duplicate.status_code == 200  # the form again, with the error
     assert JkmForm.objects.filter(office=tree.pj, code="JKM18").count() == 1
+
+
+def test_referrals_are_read_only_in_the_admin_and_scoped_to_the_office(admins, entry, users):
+    referral = services.refer(entry, acting_user=users["petugas"], officer=users["pegawai"].staff)
+    url = f"/admin/register/referral/{referral.pk}/change/"
+    page = admins["pj"].get(url)
+    assert page.status_code == 200
+    assert "850101" not in page.content.decode()
+    assert admins["pj"].post(url, {"status": "closed"}).status_code == 403
+    assert admins["pj"].get("/admin/register/referral/add/").status_code == 403
+    assert admins["jb"].get(url).status_code == 404
+    referral.refresh_from_db()
+    assert referral.status == "pending"

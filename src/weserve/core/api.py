@@ -266,7 +266,10 @@ def make_api(**kwargs: Any) -> NinjaAPI:
 
     @api.exception_handler(DomainError)
     def on_domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return error_response(api, request, exc.status, exc.code, str(exc.message))
+        # A refusal of several fields (e.g. feedback's InvalidRating) names each of them.
+        fields = getattr(exc, "fields", None)
+        extra = {"fields": {k: str(v) for k, v in fields.items()}} if fields else {}
+        return error_response(api, request, exc.status, exc.code, str(exc.message), **extra)
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:

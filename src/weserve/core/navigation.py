@@ -20,6 +20,9 @@ class NavItem:
     roles: tuple[Role, ...] = ()  # empty: every signed-in person
     order: int = 100
     visible: Callable[[HttpRequest], bool] | None = None
+    # A badge beside the entry (e.g. referrals waiting): a callable giving the context
+    # of a template of the app's, `{"template": ..., ...}`, or None for no badge.
+    badge: Callable[[HttpRequest], dict[str, Any] | None] | None = None
 
 
 _items: list[NavItem] = []
@@ -42,7 +45,8 @@ def menu_for(request: HttpRequest) -> list[dict[str, Any]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        entries.append({"label": item.label, "url": url, "active": False})
+        badge = item.badge(request) if item.badge is not None else None
+        entries.append({"label": item.label, "url": url, "active": False, "badge": badge})
     # The current entry is the one whose address is the longest prefix of the page's, so
     # /counter/live/ marks "Live view" and not "Counter" as well.
     matches = [

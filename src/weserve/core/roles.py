@@ -94,7 +94,9 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     # The office's catalogue of JKM forms is kept by its administrator; register entries
     # are written by counter staff through the register's services and only viewed here.
     | {f"register.{verb}_jkmform" for verb in _CRUD}
-    | {"register.view_registerentry"}
+    | {"register.view_registerentry", "register.view_referral"}
+    # Ratings are written by customers through the feedback services; viewed only here.
+    | {"feedback.view_rating"}
     # The reference shelf: articles, the directory and emergency contacts are written
     # here; reading acknowledgements are only viewed.
     | {f"knowledge.{verb}_{model}" for model in _SHELF_MODELS for verb in _CRUD}

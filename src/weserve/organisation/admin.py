@@ -195,6 +195,7 @@ class StaffMemberAdmin(OfficeScopedAdmin):
     )
     search_fields = ("name", "position", "extension")
     list_select_related = ("section", "home_office")
+    filter_horizontal = ("services",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))

@@ -325,6 +325,7 @@ class DemoPerson:
     username: str = ""
     role: Role | None = None
     presence: str = StaffMember.Presence.IN_OFFICE
+    services: tuple[str, ...] = ()  # service codes the person handles (referrals)
 
 
 PEOPLE = [
@@ -388,6 +389,7 @@ PEOPLE = [
         "+60123450106",
         "pegawai1",
         Role.OFFICER,
+        services=("BWE", "PWE", "BKK"),
     ),
     DemoPerson(
         "Rajesh a/l Subramaniam",
@@ -398,6 +400,7 @@ PEOPLE = [
         "+60123450107",
         "pegawai.aduan",
         Role.COMPLAINT_OFFICER,
+        services=("ADUAN",),
     ),
     DemoPerson(
         "Haji Ahmad Fauzi bin Osman",
@@ -632,7 +635,11 @@ def _counters(offices: dict[str, Office], services: dict[str, Service]) -> None:
             CounterService.objects.filter(counter=counter).exclude(service__code__in=codes).delete()
 
 
-def _people(offices: dict[str, Office], sections: dict[tuple[str, str], Section]) -> None:
+def _people(
+    offices: dict[str, Office],
+    sections: dict[tuple[str, str], Section],
+    services: dict[str, Service],
+) -> None:
     groups = {role: Group.objects.get(name=role.value) for role in Role}
     for person in PEOPLE:
         details = {
@@ -646,9 +653,10 @@ def _people(offices: dict[str, Office], sections: dict[tuple[str, str], Section]
             "is_active": True,
         }
         if not person.username:
-            StaffMember.objects.update_or_create(
+            staff, _created = StaffMember.objects.update_or_create(
                 user=None, home_office=offices[person.office], name=person.name, defaults=details
             )
+            staff.services.set([services[code] for code in person.services])
             continue
         user, _created = User.objects.update_or_create(
             username=person.username,
@@ -664,7 +672,8 @@ def _people(offices: dict[str, Office], sections: dict[tuple[str, str], Section]
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
         user.groups.set([groups[person.role]] if person.role else [])
-        StaffMember.objects.update_or_create(user=user, defaults=details)
+        staff, _created = StaffMember.objects.update_or_create(user=user, defaults=details)
+        staff.services.set([services[code] for code in person.services])
 
 
 def load() -> None:
@@ -673,7 +682,7 @@ def load() -> None:
     sections = _sections(offices)
     services = _services(offices)
     _counters(offices, services)
-    _people(offices, sections)
+    _people(offices, sections, services)
 
 
 def demo_loaders() -> list[tuple[str, Callable[[], object]]]:

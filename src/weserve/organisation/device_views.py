@@ -51,6 +51,8 @@ def device_home_url(device: Device) -> str:
         return reverse("kiosk", args=[device.office.code])
     if device.kind == Device.Kind.DISPLAY:
         return reverse("display_board", args=[device.office.code])
+    if device.kind == Device.Kind.RATING and device.counter is not None:
+        return reverse("feedback_tablet", args=[device.office.code, device.counter.number])
     return reverse("device_paired")
 
 

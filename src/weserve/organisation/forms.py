@@ -66,6 +66,8 @@ class OfficeForm(FormValueMixin, forms.ModelForm):
             "follows_state_calendar",
             "priority_wait_minutes",
             "charter_wait_minutes",
+            "register_entry_required",
+            "referral_accept_minutes",
             "is_active",
         ]
 
@@ -167,6 +169,7 @@ class StaffMemberForm(FormValueMixin, forms.ModelForm):
             "home_office",
             "section",
             "offices",
+            "services",
             "extension",
             "phone",
             "presence",

@@ -113,6 +113,20 @@ class Office(BilingualName):
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(240)],
     )
+    # The customer register (weserve.register): whether a ticket may be completed without
+    # a register entry (the console asks by default; on, it refuses), and how long a
+    # referral to an officer may wait for acceptance before the supervisor is warned.
+    # Defaults in the database too: rows written by code that predates these columns (an
+    # older migration state in tests/migrating.py) still get a value.
+    register_entry_required = models.BooleanField(
+        _("a register entry is required to complete a ticket"), default=False, db_default=False
+    )
+    referral_accept_minutes = models.PositiveSmallIntegerField(
+        _("referrals not accepted within this time are flagged to the supervisor (minutes)"),
+        default=15,
+        db_default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = OfficeQuerySet.as_manager()
@@ -319,6 +333,13 @@ class StaffMember(models.Model):
         validators=[RegexValidator(r"^[0-9]{2,6}$", _("An extension is 2 to 6 digits."))],
     )
     phone = PhoneNumberField(_("telephone"), blank=True)
+    # What the person handles, so the counter can find the responsible officer for a need.
+    services = models.ManyToManyField(
+        "Service",
+        verbose_name=_("services handled"),
+        blank=True,
+        related_name="handled_by",
+    )
     presence = models.CharField(
         _("presence"), max_length=10, choices=Presence.choices, default=Presence.IN_OFFICE
     )

@@ -33,6 +33,7 @@ from weserve.core.tokens import Principal
 from weserve.organisation.models import Counter, Office, Service, StaffMember
 from weserve.queueing import services
 from weserve.queueing.access import STAFF_ROLES, can_supervise, require_counter_operator
+from weserve.queueing.completion import missing_before_completion
 from weserve.queueing.models import ACTIVE_STATUSES, CounterSession, Ticket, TicketStatus
 from weserve.queueing.panels import ticket_panels
 from weserve.queueing.selectors import (
@@ -281,6 +282,7 @@ def render_console(
     notice: str | Promise | None = None,
     error: str | Promise | None = None,
     status: int = 200,
+    confirm_complete: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The console (full page, or its partial for htmx) for a counter or the chooser."""
     if counter is None:
@@ -297,6 +299,7 @@ def render_console(
         error=error,
         keys=OneTimeKeys(),
         can_supervise=can_supervise(request.user),
+        confirm_complete=confirm_complete,
     )
     template = "queueing/console_partial.html" if request.htmx else "queueing/console.html"
     return render(request, template, context, status=status)
@@ -496,13 +499,29 @@ def reinstate(request: HttpRequest, counter_id: int, public_id: str) -> HttpResp
 @login_required
 @require_POST
 def complete(request: HttpRequest, counter_id: int, public_id: str) -> HttpResponse:
+    """Complete the ticket; first ask to confirm when something an app expects is missing
+    (no register entry yet; queueing/completion.py). What an office requires is refused
+    by the service itself, whoever calls it."""
     outcome = request.POST.get("outcome", "").strip()[:200]
+    office = console_office(request)
+    counter = office_counter(office, counter_id)
+    ticket = _ticket_at(counter, public_id)
+    user = require_counter_operator(staff_principal(request), counter)
+    if request.POST.get("confirmed") != "1" and ticket.status in ACTIVE_STATUSES:
+        missing = missing_before_completion(ticket)
+        if missing and not any(m.required for m in missing):
+            return render_console(
+                request,
+                office,
+                counter,
+                confirm_complete={"missing": missing, "outcome": outcome},
+            )
 
-    def run(ticket: Ticket, user: Any) -> str:
+    def run() -> str:
         done = services.complete(ticket, acting_user=user, outcome=outcome)
         return str(_("{number} is done.").format(number=done.number))
 
-    return _ticket_action(request, counter_id, public_id, run)
+    return _respond(request, office, counter, run)
 
 
 @login_required

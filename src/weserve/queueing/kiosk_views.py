@@ -35,6 +35,7 @@ from weserve.organisation.models import Device, Office, Service
 from weserve.queueing import services
 from weserve.queueing.estimate import estimate_wait_minutes, position_and_estimate
 from weserve.queueing.models import PRIORITIES, Priority, Ticket
+from weserve.queueing.panels import slip_hints
 from weserve.queueing.qr import qr_svg, ticket_url
 from weserve.queueing.selectors import waiting_by_service
 
@@ -326,6 +327,7 @@ def slip_context(
         "estimate": estimate,
         "ticket_url": url,
         "qr": qr_svg(url, label=str(_("QR code of your ticket's page: {url}").format(url=url))),
+        "slip_hints": slip_hints(),
     }
 
 

@@ -22,6 +22,7 @@ from weserve.core.errors import DomainError
 from weserve.core.tokens import resolve_device
 from weserve.organisation.models import Counter, CounterService, Device, Office, Service
 from weserve.queueing import events, issue_statement, waiting_count
+from weserve.queueing.completion import missing_before_completion
 from weserve.queueing.estimate import waiting_ahead
 from weserve.queueing.models import (
     ACTIVE_STATUSES,
@@ -738,9 +739,13 @@ def transfer(
 
 @transaction.atomic
 def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
-    """Service done."""
+    """Service done. Refused while something an app requires is missing for the ticket
+    (the office's "register entry required" setting; queueing/completion.py)."""
     ticket = _locked(ticket)
     _require_status(ticket, TicketStatus.SERVING, TicketStatus.CALLED)
+    for missing in missing_before_completion(ticket):
+        if missing.required:
+            raise DomainError(missing.code, missing.message)
     now = clock.now()
     counter = ticket.counter
     ticket.status = TicketStatus.COMPLETED

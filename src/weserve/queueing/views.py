@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from weserve.queueing.kiosk_views import KIOSK_LANGUAGES, PRIORITY_SHORT
 from weserve.queueing.models import Ticket
+from weserve.queueing.panels import ticket_links
 from weserve.queueing.selectors import people_ahead, wait_estimate
 
 # Without JavaScript's live updates (or while they are down) the page asks this often.
@@ -56,5 +57,6 @@ def ticket_status(request: HttpRequest, public_id: str) -> HttpResponse:
                 "api_url": reverse("api:get_ticket", args=[ticket.public_id]),
                 "ws_path": f"/ws/tickets/{ticket.public_id}/",
                 "poll_seconds": POLL_SECONDS,
+                "links": ticket_links(ticket),
             },
         )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core.admin_mixins import ReadOnlyAdminMixin
 from weserve.core.scoping import for_user
 from weserve.organisation.admin import OfficeScopedAdmin
-from weserve.register.models import FormHandedOver, JkmForm, RegisterEntry
+from weserve.register.models import FormHandedOver, JkmForm, Referral, RegisterEntry
 
 
 class JkmFormForm(forms.ModelForm):
@@ -86,3 +86,30 @@ class RegisterEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("MyKad number"))
     def masked_mykad(self, obj: RegisterEntry) -> str:
         return obj.mykad.masked if obj.mykad else ""
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Referrals are read here; officers act on them in their inbox (each change is a
+    service with its audit entry)."""
+
+    list_display = ("created_at", "office", "entry", "officer", "status", "accept_by")
+    list_filter = ("status",)
+    date_hierarchy = "created_at"
+    list_select_related = ("office", "entry", "officer")
+    fields = (
+        "office",
+        "entry",
+        "officer",
+        "referred_by",
+        "note",
+        "status",
+        "created_at",
+        "accept_by",
+        "accepted_at",
+        "closed_at",
+        "outcome",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return for_user(super().get_queryset(request), request.user)

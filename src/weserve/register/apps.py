@@ -8,9 +8,14 @@ class RegisterConfig(AppConfig):
     verbose_name = _("Customer register")
 
     def ready(self) -> None:
+        from weserve.queueing.completion import CompletionCheck, register_completion_check
         from weserve.queueing.panels import TicketPanel, register_ticket_panel
         from weserve.register.access import RECORD_ROLES
+        from weserve.register.completion import missing_register_entry
+        from weserve.register.nav import register_menu
 
         register_ticket_panel(
             TicketPanel(name="register", url_name="register_ticket_entry", roles=RECORD_ROLES)
         )
+        register_completion_check(CompletionCheck(name="register", check=missing_register_entry))
+        register_menu()

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from weserve.core.fields import MyKadField, PhoneNumberField
 from weserve.organisation.models import Office, Service
@@ -168,3 +169,106 @@ class FormHandedOver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_id} × {self.quantity}"
+
+
+REFERRAL_NOTE_MAX = 1000
+REFERRAL_OUTCOME_MAX = 1000
+
+
+class ReferralStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the officer")
+    ACCEPTED = "accepted", _("Accepted")
+    CLOSED = "closed", pgettext_lazy("referral", "Closed")
+
+
+OPEN_REFERRAL_STATUSES = (ReferralStatus.PENDING, ReferralStatus.ACCEPTED)
+
+
+class ReferralQuerySet(models.QuerySet):
+    def open(self) -> ReferralQuerySet:
+        return self.filter(status__in=OPEN_REFERRAL_STATUSES)
+
+    def overdue(self, now: object) -> ReferralQuerySet:
+        """Not accepted by the time the office allows (the supervisor is warned)."""
+        return self.filter(status=ReferralStatus.PENDING, accept_by__lte=now)
+
+
+class Referral(models.Model):
+    """A customer in the register referred by the counter to the responsible officer
+    (PT-2.5): the officer accepts it, records the outcome and closes it."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("office")
+    )
+    entry = models.ForeignKey(
+        RegisterEntry,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("register entry"),
+    )
+    officer = models.ForeignKey(
+        "organisation.StaffMember",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        verbose_name=_("officer"),
+    )
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("referred by"),
+    )
+    note = models.TextField(_("note for the officer"), max_length=REFERRAL_NOTE_MAX, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("referred at"))
+    # created_at plus the office's referral_accept_minutes at the time of referral.
+    accept_by = models.DateTimeField(_("to be accepted by"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), max_length=REFERRAL_OUTCOME_MAX, blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReferralStatus.values), name="referral_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(accepted_at__isnull=False),
+                name="referral_accepted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(outcome="")),
+                name="referral_closed_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(accept_by__gte=models.F("created_at")),
+                name="referral_accept_by_after_created",
+            ),
+            # One open referral per visit: a second officer is asked after the first closes.
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="referral_one_open_per_entry",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["officer", "status"], name="referral_officer_idx"),
+            models.Index(
+                fields=["office", "accept_by"],
+                condition=Q(status="pending"),
+                name="referral_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} → {self.officer_id} ({self.status})"
+
+    def is_overdue(self, now: object) -> bool:
+        return self.status == ReferralStatus.PENDING and self.accept_by <= now  # type: ignore[operator]

@@ -9,6 +9,7 @@ nothing of it is saved.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,18 +25,25 @@ from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.core.fields import normalise_mykad, normalise_phone
 from weserve.core.personal import find_by_mykad
+from weserve.core.roles import has_role
 from weserve.core.scoping import home_office_ids
-from weserve.organisation.models import Office, Service
+from weserve.organisation.models import Office, Service, StaffMember
 from weserve.queueing.models import Ticket, TicketStatus
+from weserve.register.access import REFERRAL_OFFICER_ROLES, may_handle_referral
+from weserve.register.events import publish_referral
 from weserve.register.models import (
     FORM_CODE_MAX,
     NAME_MAX,
     NOTE_MAX,
     PURPOSE_MAX,
+    REFERRAL_NOTE_MAX,
+    REFERRAL_OUTCOME_MAX,
     Action,
     Category,
     FormHandedOver,
     JkmForm,
+    Referral,
+    ReferralStatus,
     RegisterEntry,
 )
 from weserve.register.selectors import with_details
@@ -52,8 +60,8 @@ class InvalidEntry(DomainError):
 
     status = 422
 
-    def __init__(self, fields: dict[str, str | Promise]):
-        super().__init__("invalid", " ".join(str(m) for m in fields.values()), status=422)
+    def __init__(self, fields: dict[str, str | Promise], *, code: str = "invalid"):
+        super().__init__(code, " ".join(str(m) for m in fields.values()), status=422)
         self.fields = fields
 
 
@@ -361,3 +369,145 @@ def find_returning_customer(office: Office, mykad: Any, *, acting_user: Any) -> 
     except ValidationError as exc:
         raise InvalidEntry({"mykad": exc.messages[0]}) from exc
     return found  # type: ignore[return-value]
+
+
+# --- Referrals to the responsible officer (PT-2.5) ------------------------------------------
+
+
+def _referral_text(
+    field: str, value: Any, *, max_length: int, required: bool
+) -> tuple[str, dict[str, str | Promise]]:
+    errors: dict[str, str | Promise] = {}
+    clean = _text(errors, field, value, max_length=max_length, required=required, multiline=True)
+    return clean, errors
+
+
+def _referable(officer: StaffMember | None, office: Office) -> StaffMember:
+    """The officer, if a referral at this office can reach them; refused otherwise."""
+    if officer is None or not officer.is_active:
+        raise InvalidEntry({"officer": _("Choose an officer from the directory.")})
+    if office.pk != officer.home_office_id and not officer.offices.filter(pk=office.pk).exists():
+        raise InvalidEntry(
+            {
+                "officer": _(
+                    "{name} is not an officer of {office}. Choose an officer of this office."
+                ).format(name=officer.name, office=office.name)
+            },
+            code="officer_other_office",
+        )
+    user = officer.user
+    if user is None or not user.is_active or not has_role(user, *REFERRAL_OFFICER_ROLES):
+        raise InvalidEntry(
+            {
+                "officer": _(
+                    "{name} cannot receive referrals in WeServe. Choose another officer."
+                ).format(name=officer.name)
+            },
+            code="officer_cannot_receive",
+        )
+    return officer
+
+
+def _locked_referral(referral: Referral, acting_user: Any) -> Referral:
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("office", "officer", "entry__ticket")
+        .get(pk=referral.pk)
+    )
+    if not may_handle_referral(acting_user, referral):
+        raise DomainError("not_found", _("Not found."), status=404)
+    return referral
+
+
+def _referral_audit(verb: str, referral: Referral, acting_user: Any, **data: Any) -> None:
+    entry = referral.entry
+    log_action(
+        f"register.referral.{verb}",
+        user=acting_user,
+        office=referral.office,
+        target=referral,
+        data={
+            "entry": entry.pk,
+            "ticket": entry.ticket.number if entry.ticket_id else None,
+            "officer": referral.officer_id,
+            **data,
+        },
+    )
+
+
+@transaction.atomic
+def refer(
+    entry: RegisterEntry, *, acting_user: Any, officer: StaffMember | None, note: Any = ""
+) -> Referral:
+    """Refer the customer of a register entry (a ticket's or a walk-in's) to an officer of
+    the same office; one open referral per entry."""
+    entry = (
+        RegisterEntry.objects.select_for_update(of=("self",))
+        .select_related("office", "ticket")
+        .get(pk=entry.pk)
+    )
+    _require_own_office(entry.office, acting_user)
+    clean_note, errors = _referral_text("note", note, max_length=REFERRAL_NOTE_MAX, required=False)
+    if errors:
+        raise InvalidEntry(errors)
+    officer = _referable(officer, entry.office)
+    current = entry.referrals.open().select_related("officer").first()
+    if current is not None:
+        raise DomainError(
+            "already_referred",
+            _("This customer is already referred to {name}. Wait until it is closed.").format(
+                name=current.officer.name
+            ),
+        )
+    now = clock.now()
+    referral = Referral.objects.create(
+        office=entry.office,
+        entry=entry,
+        officer=officer,
+        referred_by=acting_user,
+        note=clean_note,
+        created_at=now,
+        accept_by=now + dt.timedelta(minutes=entry.office.referral_accept_minutes),
+    )
+    referral.entry = entry
+    _referral_audit("created", referral, acting_user)
+    publish_referral(referral, "referral.created")
+    return referral
+
+
+@transaction.atomic
+def accept_referral(referral: Referral, *, acting_user: Any) -> Referral:
+    """The officer takes the referral on."""
+    referral = _locked_referral(referral, acting_user)
+    if referral.status != ReferralStatus.PENDING:
+        raise DomainError("referral_not_pending", _("This referral was already accepted."))
+    referral.status = ReferralStatus.ACCEPTED
+    referral.accepted_at = clock.now()
+    referral.save(update_fields=["status", "accepted_at"])
+    _referral_audit(
+        "accepted", referral, acting_user, late=referral.accepted_at > referral.accept_by
+    )
+    publish_referral(referral, "referral.accepted")
+    return referral
+
+
+@transaction.atomic
+def close_referral(referral: Referral, *, acting_user: Any, outcome: Any) -> Referral:
+    """The officer records what was done for the customer and closes the referral."""
+    referral = _locked_referral(referral, acting_user)
+    if referral.status == ReferralStatus.PENDING:
+        raise DomainError("referral_not_accepted", _("Accept the referral before closing it."))
+    if referral.status == ReferralStatus.CLOSED:
+        raise DomainError("referral_closed", _("This referral is already closed."))
+    clean, errors = _referral_text(
+        "outcome", outcome, max_length=REFERRAL_OUTCOME_MAX, required=True
+    )
+    if errors:
+        raise InvalidEntry(errors)
+    referral.status = ReferralStatus.CLOSED
+    referral.closed_at = clock.now()
+    referral.outcome = clean
+    referral.save(update_fields=["status", "closed_at", "outcome"])
+    _referral_audit("closed", referral, acting_user)
+    publish_referral(referral, "referral.closed")
+    return referral

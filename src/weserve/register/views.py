@@ -11,20 +11,19 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from weserve.core.errors import DomainError
-from weserve.core.scoping import visible_office_ids
-from weserve.core.tokens import Principal
 from weserve.queueing.models import Ticket
 from weserve.register import services
-from weserve.register.access import require_recorder
+from weserve.register.access import recorded_here
 from weserve.register.forms import EntryForm
 from weserve.register.models import RegisterEntry
+from weserve.register.referral_views import referral_context
 from weserve.register.selectors import with_details
 from weserve.register.services import InvalidEntry
 
@@ -42,6 +41,8 @@ def _panel(
         "ticket": ticket,
         "form": form,
         "entry": entry,
+        # Once the customer is in the register, they can be referred to an officer.
+        "ref": referral_context(entry) if entry is not None else None,
         "error": error,
         "action": reverse("register_ticket_entry", args=[ticket.public_id]),
         "key": secrets.token_urlsafe(18),
@@ -54,18 +55,10 @@ def _panel(
 @require_http_methods(["GET", "POST"])
 def ticket_entry(request: HttpRequest, public_id: str) -> HttpResponse:
     """The register entry of the ticket at the counter: the form, or the saved entry."""
-    office = getattr(request, "office", None)
-    if office is None:
-        raise Http404
-    ticket = (
-        Ticket.objects.select_related("office", "service")
-        .filter(public_id=public_id, office=office)
-        .first()
+    ticket, user = recorded_here(
+        request, Ticket.objects.select_related("office", "service").filter(public_id=public_id)
     )
-    if ticket is None:
-        raise Http404
-    caller = Principal(user=request.user, office_ids=visible_office_ids(request.user))
-    user = require_recorder(caller, office)
+    office = ticket.office
     saved = with_details(RegisterEntry.objects.filter(ticket=ticket)).first()
     if saved is not None:
         return _panel(request, ticket, entry=saved)

@@ -65,5 +65,104 @@
         event.preventDefault();
       }
     });
+
+    // Inside an element marked data-swap-refusals, a refusal (409, 422) is a page to
+    // show (its message, what was typed), not a failed request.
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      var status = event.detail.xhr.status;
+      var target = event.detail.target;
+      if ((status === 409 || status === 422) && target && target.closest("[data-swap-refusals]")) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+
+    liveHints(document);
+    document.addEventListener("htmx:load", function (event) {
+      liveHints(event.target);
+    });
   });
+
+  /*
+   * Live hints: an element with data-live-hint="/ws/..." and data-live-event="name" asks
+   * for that live stream. One socket per path serves every such element; each message
+   * (an event) and each reconnect (events may have been missed) fires `name` on <body>,
+   * and htmx elements refresh themselves from the server on it
+   * (hx-trigger="name from:body"), so nothing depends on what a message says.
+   */
+  var hintSockets = {};
+  var HINT_RECONNECT_MIN_MS = 1000;
+  var HINT_RECONNECT_MAX_MS = 30000;
+  var HINT_PING_MS = 25000;
+
+  function liveHints(root) {
+    if (!root || !root.querySelectorAll) {
+      return;
+    }
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-live-hint]"));
+    if (root.hasAttribute && root.hasAttribute("data-live-hint")) {
+      found.push(root);
+    }
+    found.forEach(function (element) {
+      var path = element.getAttribute("data-live-hint");
+      var name = element.getAttribute("data-live-event");
+      if (path && name && !hintSockets[path + " " + name]) {
+        hintSockets[path + " " + name] = true;
+        followHint(path, name);
+      }
+    });
+  }
+
+  function followHint(path, name) {
+    if (!("WebSocket" in window)) {
+      return;
+    }
+    var attempt = 0;
+    var everOpen = false;
+    var ping = null;
+
+    function fire() {
+      document.body.dispatchEvent(new CustomEvent(name, { bubbles: true }));
+    }
+
+    function connect() {
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      var socket;
+      try {
+        socket = new WebSocket(scheme + window.location.host + path);
+      } catch (err) {
+        return;
+      }
+      socket.addEventListener("open", function () {
+        attempt = 0;
+        if (everOpen) {
+          fire();
+        }
+        everOpen = true;
+        window.clearInterval(ping);
+        ping = window.setInterval(function () {
+          if (socket.readyState === WebSocket.OPEN) {
+            socket.send(JSON.stringify({ type: "ping" }));
+          }
+        }, HINT_PING_MS);
+      });
+      socket.addEventListener("message", function (message) {
+        if (message.data.indexOf('"pong"') === -1) {
+          fire();
+        }
+      });
+      socket.addEventListener("close", function (event) {
+        window.clearInterval(ping);
+        // 4404 / 4401: refused or signed out; the element's own polling carries on.
+        if (event.code === 4404 || event.code === 4401) {
+          return;
+        }
+        var delay = Math.min(HINT_RECONNECT_MAX_MS, HINT_RECONNECT_MIN_MS * Math.pow(2, attempt));
+        attempt += 1;
+        window.setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
+      });
+    }
+
+    connect();
+  }
 })();

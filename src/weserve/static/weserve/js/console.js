@@ -224,6 +224,8 @@
       if (verbOf(event) === "get") {
         if (lastMessages !== null && !box.innerHTML.trim()) {
           box.innerHTML = lastMessages;
+          // A kept message may hold a form (the question asked before completing).
+          window.htmx.process(box);
         }
       } else {
         lastMessages = box.innerHTML;

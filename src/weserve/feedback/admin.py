@@ -1,0 +1,29 @@
+"""Ratings in the admin: read-only (every rating is written by a service with its audit
+entry), only of the offices the administrator may see."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from weserve.core.admin_mixins import ReadOnlyAdminMixin
+from weserve.core.scoping import for_user
+from weserve.feedback.models import Rating
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "office", "counter", "ticket", "score", "channel", "served_by")
+    list_filter = ("day", "score", "channel")
+    date_hierarchy = "created_at"
+    list_select_related = ("office", "counter", "ticket", "served_by")
+    readonly_fields = ("reason_chips",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return for_user(super().get_queryset(request), request.user).prefetch_related("reasons")
+
+    @admin.display(description=_("reasons"))
+    def reason_chips(self, obj: Rating) -> str:
+        return ", ".join(str(r.get_reason_display()) for r in obj.reasons.all())

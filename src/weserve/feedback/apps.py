@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "weserve.feedback"
+    label = "feedback"
+    verbose_name = _("Customer feedback")
+
+    def ready(self) -> None:
+        from weserve.queueing.panels import TicketLink, register_ticket_link
+
+        # The mobile ticket page (behind the slip's QR code) offers the rating when the
+        # visit is complete, and the slip says so.
+        register_ticket_link(
+            TicketLink(
+                name="rate",
+                url_name="feedback_ticket_rating",
+                label=_("Rate our service"),
+                slip_hint=_("After your visit, scan it again to rate our service."),
+            )
+        )
