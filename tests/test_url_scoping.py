@@ -291,7 +291,58 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         json=True,
     ),
     "api:sample_size": Public("Krejcie & Morgan's sample size of a number: no record"),
+    # --- knowledge (the reference shelf) ---
+    "knowledge_shelf": CurrentOffice("/shelf/", "petugas", None),
+    "knowledge_search": CurrentOffice("/shelf/search/?q=bantuan", "petugas", None),
+    "knowledge_directory": CurrentOffice("/shelf/directory/", "petugas", None),
+    "knowledge_emergency": CurrentOffice("/shelf/emergency/", "petugas", None),
+    "knowledge_acknowledgements": CurrentOffice("/shelf/acknowledgements/", "penyelia", "petugas"),
+    "knowledge_article": Record(lambda r: _pj_article("approved"), "petugas", None),
+    "knowledge_acknowledge": Record(
+        lambda r: _pj_article("approved") + "acknowledge/", "petugas", None, method="post"
+    ),
+    "knowledge_approve": Record(lambda r: _pj_article("draft") + "approve/", "admin", "penyelia"),
+    "knowledge_file": Public(
+        "a brochure's file, read as its article is; the office rule (404 for another "
+        "office's) is proven in tests/knowledge/test_pages.py"
+    ),
+    "knowledge_public_charter": Public("an office's client charter and JKM's corporate page"),
+    "api:search_shelf": CurrentOffice("/api/v1/shelf/search?q=teks", "petugas", "kiosk"),
+    "api:get_article": Record(
+        lambda r: "/api/v1" + _pj_article("approved").rstrip("/"), "petugas", "kiosk"
+    ),
+    "api:acknowledge_article": Record(
+        lambda r: "/api/v1" + _pj_article("approved") + "acknowledge",
+        "petugas",
+        "kiosk",
+        method="post",
+        json=True,
+    ),
 }
+
+
+def _pj_article(status: str) -> str:
+    """The page of a PKMD-PJ article of its own (approved, or a draft), made on first use."""
+    from weserve.core.clock import now
+    from weserve.knowledge.models import Article, ArticleSection
+    from weserve.organisation.models import Office
+
+    pj = Office.objects.get(code="PKMD-PJ")
+    article = Article.objects.filter(office=pj, status=status).first()
+    if article is None:
+        owner = pj.home_staff.exclude(user=None).first().user
+        approved = status == "approved"
+        article = Article.objects.create(
+            office=pj,
+            kind="pkw",
+            title_ms=f"Artikel {status}",
+            owner=owner,
+            status=status,
+            version=1 if approved else 0,
+            approved_at=now() if approved else None,
+        )
+        ArticleSection.objects.create(article=article, heading_ms="Syarat", body_ms="Teks")
+    return f"/shelf/articles/{article.pk}/"
 
 
 def registered_url_names() -> list[str]:

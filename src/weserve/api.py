@@ -3,6 +3,7 @@
 from weserve.core.api import make_api
 from weserve.core.api_auth import router as auth_router
 from weserve.feedback.api import router as feedback_router
+from weserve.knowledge.api import router as knowledge_router
 from weserve.organisation.api import router as organisation_router
 from weserve.queueing.api import router as queueing_router
 from weserve.register.api import router as register_router
@@ -13,3 +14,4 @@ api.add_router("/", organisation_router)
 api.add_router("/", queueing_router)
 api.add_router("/", register_router)
 api.add_router("/", feedback_router)
+api.add_router("/", knowledge_router)

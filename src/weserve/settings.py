@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "weserve.queueing",
     "weserve.register",
     "weserve.feedback",
+    "weserve.knowledge",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

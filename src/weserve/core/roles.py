@@ -75,6 +75,7 @@ _ORG_MODELS = (
     "device",
 )
 _CRUD = ("add", "change", "view")
+_SHELF_MODELS = ("article", "articlesection", "agency", "emergencycontact")
 
 ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.ADMIN: {f"organisation.{verb}_{model}" for model in _ORG_MODELS for verb in _CRUD}
@@ -95,7 +96,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     | {f"register.{verb}_jkmform" for verb in _CRUD}
     | {"register.view_registerentry", "register.view_referral"}
     # Ratings are written by customers through the feedback services; viewed only here.
-    | {"feedback.view_rating"},
+    | {"feedback.view_rating"}
+    # The reference shelf: articles, the directory and emergency contacts are written
+    # here; reading acknowledgements are only viewed.
+    | {f"knowledge.{verb}_{model}" for model in _SHELF_MODELS for verb in _CRUD}
+    | {"knowledge.view_acknowledgement"},
     Role.SUPERVISOR: {f"organisation.view_{model}" for model in _ORG_MODELS}
     | {"core.view_auditlog", "core.reveal_personal_data"},
     Role.COUNTER_STAFF: {"organisation.view_counter", "organisation.view_service"},
