@@ -14,3 +14,8 @@ class QueueingConfig(AppConfig):
 
         register_menu()
         register_presence_source(counter_presence)
+
+        from weserve.core.audit_text import register_sentences
+        from weserve.queueing.audit_sentences import SENTENCES
+
+        register_sentences(SENTENCES)

@@ -14,3 +14,8 @@ class RegisterConfig(AppConfig):
         register_ticket_panel(
             TicketPanel(name="register", url_name="register_ticket_entry", roles=RECORD_ROLES)
         )
+
+        from weserve.core.audit_text import register_sentences
+        from weserve.register.audit_sentences import SENTENCES
+
+        register_sentences(SENTENCES)
