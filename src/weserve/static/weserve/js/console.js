@@ -187,7 +187,13 @@
       }
       pending = false;
       askedAt = actions;
-      window.htmx.ajax("GET", urlOf(), { target: container, swap: "innerHTML" });
+      var request = window.htmx.ajax("GET", urlOf(), { target: container, swap: "innerHTML" });
+      if (request && typeof request.catch === "function") {
+        // A lost connection rejects htmx.ajax's promise: htmx:sendError has already shown
+        // the "failed" notice, and the next poll tries again. Unhandled, it would be an
+        // uncaught error on the page.
+        request.catch(function () {});
+      }
     }
 
     function refresh() {
