@@ -52,7 +52,7 @@ def _counter(with_number: Any, without_number: Any) -> Any:
 SENTENCES: dict[str, Sentence] = {
     ISSUED_ACTION: _issued,
     "queueing.ticket.called": _("Ticket %(number)s called to counter %(counter)s"),
-    "queueing.ticket.recalled": _("Ticket %(number)s called again (%(recalls)s time(s))"),
+    "queueing.ticket.recalled": _("Ticket %(number)s called again (recall %(recalls)s)"),
     "queueing.ticket.started": _("Service of ticket %(number)s started"),
     "queueing.ticket.no_show": _("Ticket %(number)s marked as not present"),
     "queueing.ticket.reinstated": _("Ticket %(number)s returned to the queue"),
