@@ -1,6 +1,7 @@
 """Every screen, public and staff, in Malay and English, passes an axe scan with no serious
-or critical finding (issue 14, item 9): the admin's lists in Malay, its forms in both; the console and the live view survive a lost
-connection without an uncaught error, and act without breaking the page's CSP.
+or critical finding (issue 14, item 9): the admin's lists in Malay, its forms in both. The
+console and the live view survive a lost connection without an uncaught error, and act
+without breaking the page's CSP.
 
 axe-core is vendored under static/ (weserve/vendor/axe-core) and loaded from the server
 itself, so the page's Content-Security-Policy (script-src 'self') lets it in. One browser,
@@ -239,8 +240,8 @@ def test_the_console_and_live_view_survive_a_lost_server_and_keep_to_their_csp(
         page = person(browser, live_weserve, contexts, username)
         page.context.add_init_script(
             "window.__csp = [];"
-            "document.addEventListener('securitypolicyviolation',"
-            " e => window.__csp.push(e.violatedDirective + ' ' + e.sourceFile + ':' + e.lineNumber));"
+            "document.addEventListener('securitypolicyviolation', e => window.__csp.push("
+            "e.violatedDirective + ' ' + e.sourceFile + ':' + e.lineNumber));"
         )
         errors: list[str] = []
         page.on("pageerror", lambda error, errors=errors: errors.append(f"{error} {error.stack}"))
