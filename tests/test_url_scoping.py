@@ -87,6 +87,7 @@ REGISTER_ENTRY = {"name": "Siti", "category": "other", "purpose": "Pertanyaan", 
 CASES: dict[str, Public | CurrentOffice | Record] = {
     # --- core ---
     "healthz": Public("reports only whether the database and channel layer answer"),
+    "favicon": Public("the site's icon"),
     "login": Public("sign-in page"),
     "logout": Public("signs the caller out"),
     "password_change": Public("the caller's own password"),

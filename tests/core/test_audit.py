@@ -22,9 +22,11 @@ def rows(response) -> int:
 @pytest.fixture
 def entries(tree, users):
     """One entry in PKMD-PJ, one in PKMD-JB, one in PKMD-KLANG, one without an office."""
-    log_action("queueing.ticket.issued", user=users["petugas"], office=tree.pj, data={"n": "A001"})
     log_action(
-        "queueing.ticket.issued", user=users["jb_petugas"], office=tree.jb, data={"n": "JB1"}
+        "queueing.ticket.issued", user=users["petugas"], office=tree.pj, data={"number": "A001"}
+    )
+    log_action(
+        "queueing.ticket.issued", user=users["jb_petugas"], office=tree.jb, data={"number": "JB1"}
     )
     log_action("organisation.counter.changed", user=users["admin"], office=tree.klang)
     log_action("core.token.issued", user=users["admin"])
@@ -72,24 +74,27 @@ def test_signed_out_visitor_is_sent_to_login(client, entries):
     assert "/accounts/login/" in response["Location"]
 
 
-def test_entry_line_shows_who_when_where_what_and_details(tree, users, client_for):
+def test_entry_line_shows_who_when_where_and_a_sentence_not_codes(tree, users, client_for):
     with time_machine.travel(dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC), tick=False):
         log_action(
             "queueing.ticket.transferred",
             user=users["petugas"],
             office=tree.pj,
             target=tree.pj,
-            data={"to_service": "OKU"},
+            data={"number": "A003", "from_service": "BKK", "to_service": "OKU"},
             ip="10.1.2.3",
         )
     html = client_for("penyelia").get(URL).content.decode()
     assert "petugas1" in html
-    assert "2026-03-02 09:30:00" in html  # shown in Malaysian time
+    assert "02/03/2026 09:30:00" in html  # shown in Malaysian time
     assert "PKMD-PJ" in html
-    assert "queueing.ticket.transferred" in html
-    assert f"organisation.office #{tree.pj.pk}" in html
-    assert "to_service" in html and "OKU" in html
+    assert "Tiket A003 dipindahkan dari perkhidmatan BKK ke perkhidmatan OKU" in html
+    assert f'Pejabat <span class="muted">#{tree.pj.pk}</span>' in html
     assert "10.1.2.3" in html
+    for code in ("queueing.ticket.transferred", "to_service", "organisation.office"):
+        assert code not in html.split("<main", 1)[1].replace(
+            'data-action="queueing.ticket.transferred"', ""
+        )
 
 
 def test_entries_are_newest_first_and_paginated(tree, users, client_for):
@@ -100,11 +105,12 @@ def test_entries_are_newest_first_and_paginated(tree, users, client_for):
     client = client_for("penyelia")
     first = client.get(URL).content.decode()
     assert first.count('data-testid="audit-entry"') == 50
-    assert first.index("<dd>54</dd>") < first.index("<dd>53</dd>")
-    assert "<dd>4</dd>" not in first
+    # An action with no sentence reads as its noun, verb and data.
+    assert first.index("Test: step (step: 54)") < first.index("Test: step (step: 53)")
+    assert "(step: 4)" not in first
     second = client.get(URL, {"page": 2})
     assert rows(second) == 5
-    assert "<dd>4</dd>" in second.content.decode()
+    assert "Test: step (step: 4)" in second.content.decode()
 
 
 def test_page_links_keep_the_filters(tree, users, client_for):

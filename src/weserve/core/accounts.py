@@ -27,7 +27,7 @@ def password_changed(user: Any, *, acting_user: Any = None, ip: str | None = Non
         user=acting_user or user,
         target=user,
         ip=ip,
-        data={"tokens_revoked": revoked},
+        data={"username": user.get_username(), "tokens_revoked": revoked},
     )
     return revoked
 
@@ -42,7 +42,7 @@ def account_deactivated(user: Any, *, acting_user: Any = None, ip: str | None = 
         user=acting_user,
         target=user,
         ip=ip,
-        data={"tokens_revoked": revoked},
+        data={"username": user.get_username(), "tokens_revoked": revoked},
     )
     return revoked
 

@@ -28,3 +28,8 @@ class CoreConfig(AppConfig):
                 order=900,
             )
         )
+
+        from weserve.core.audit_sentences import SENTENCES
+        from weserve.core.audit_text import register_sentences
+
+        register_sentences(SENTENCES)

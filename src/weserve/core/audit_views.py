@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from weserve.core.audit_text import describe, record_name
 from weserve.core.clock import MALAYSIA
 from weserve.core.forms import within_calendar
 from weserve.core.models import AuditLog
@@ -101,6 +102,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         # Bad filters show their errors and no entries, rather than an unfiltered log.
         entries = filter_entries(entries, form.cleaned_data) if form.is_valid() else entries.none()
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "entries": page.object_list}
+    rows = [
+        {"entry": entry, "sentence": describe(entry), "record": record_name(entry.target_type)}
+        for entry in page.object_list
+    ]
+    context = {"form": form, "page": page, "entries": rows}
     template = "core/_audit_entries.html" if request.htmx else "core/audit_log.html"  # type: ignore[attr-defined]
     return render(request, template, context)

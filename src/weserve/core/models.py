@@ -68,13 +68,16 @@ class ApiToken(models.Model):
     """A person's bearer token for the API; expires, and can be revoked."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
     )
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
 
     class Meta:
         verbose_name = _("API token")
@@ -87,19 +90,19 @@ class ApiToken(models.Model):
 class IdempotentResponse(models.Model):
     """The first response to a POST sent with an Idempotency-Key, replayed on repeats."""
 
-    scope = models.CharField(max_length=64)
-    key = models.CharField(max_length=255)
-    method_path = models.CharField(max_length=512)
-    created_at = models.DateTimeField(db_index=True)
-    completed = models.BooleanField(default=False)
-    status = models.PositiveSmallIntegerField(null=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    body = models.BinaryField(blank=True, default=b"")
+    scope = models.CharField(max_length=64, verbose_name=_("scope"))
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    method_path = models.CharField(max_length=512, verbose_name=_("method and path"))
+    created_at = models.DateTimeField(db_index=True, verbose_name=_("created at"))
+    completed = models.BooleanField(default=False, verbose_name=_("completed"))
+    status = models.PositiveSmallIntegerField(null=True, verbose_name=_("status code"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    body = models.BinaryField(blank=True, default=b"", verbose_name=_("body"))
     # Who is running the request now (host, process and a random part per attempt), and
     # until when: the holding process renews the lease while the request runs, so a lease
     # that ran out belongs to a request that died with its process (core/idempotency.py).
-    owner = models.CharField(max_length=100, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
+    owner = models.CharField(max_length=100, blank=True, verbose_name=_("held by"))
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("lease until"))
 
     class Meta:
         verbose_name = _("saved answer to a repeated request")
@@ -188,8 +191,8 @@ class StreamSequence(models.Model):
     # Office by id, not a foreign key: core sits below organisation (as in AuditLog).
     # Offices are never deleted, so the id cannot dangle.
     office_id = models.BigIntegerField(_("office"))
-    stream = models.CharField(max_length=40)
-    last = models.PositiveBigIntegerField(default=0)
+    stream = models.CharField(max_length=40, verbose_name=_("stream"))
+    last = models.PositiveBigIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("live stream number")

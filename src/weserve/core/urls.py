@@ -5,6 +5,7 @@ from weserve.core import account_views, audit_views, personal_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("office/switch/", views.switch_office, name="switch_office"),
     path(
         "accounts/login/",

@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 
 from weserve.core.accounts import account_deactivated, password_changed
 from weserve.core.admin import AuditedAdminMixin, sees_all_offices
-from weserve.core.admin_mixins import NoDeleteAdminMixin
+from weserve.core.admin_mixins import NamedInputsAdminMixin, NoDeleteAdminMixin
 from weserve.core.models import User
 from weserve.core.net import client_ip
 from weserve.core.roles import Role
@@ -91,7 +91,11 @@ def _scoped_choices(model: type[Model], request: HttpRequest) -> QuerySet | None
 
 
 class OfficeScopedAdmin(
-    AuditedAdminMixin, NoDeleteAdminMixin, ScopedChoicesMixin, admin.ModelAdmin
+    AuditedAdminMixin,
+    NoDeleteAdminMixin,
+    NamedInputsAdminMixin,
+    ScopedChoicesMixin,
+    admin.ModelAdmin,
 ):
     """A model admin whose records belong to one office, named by `office_field`."""
 
@@ -112,7 +116,7 @@ class OfficeScopedAdmin(
         return getattr(obj, self.office_field, None)
 
 
-class PartOfParentInline(admin.TabularInline):
+class PartOfParentInline(NamedInputsAdminMixin, admin.TabularInline):
     """Rows that are part of the record they are shown in (an office's hours and holiday
     overrides, a counter's services): whoever may change that record may add, change and
     remove them. The record itself is never deleted, and a removal is audited with the
@@ -148,7 +152,13 @@ class OfficeHolidayInline(PartOfParentInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(AuditedAdminMixin, NoDeleteAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
+class OfficeAdmin(
+    AuditedAdminMixin,
+    NoDeleteAdminMixin,
+    NamedInputsAdminMixin,
+    ScopedChoicesMixin,
+    admin.ModelAdmin,
+):
     form = OfficeForm
     inlines = [OpeningHoursInline, OfficeHolidayInline]
     list_display = ("code", "name_ms", "kind", "parent", "state", "follows_state_calendar")
@@ -217,7 +227,13 @@ class StaffMemberAdmin(OfficeScopedAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(AuditedAdminMixin, NoDeleteAdminMixin, ScopedChoicesMixin, admin.ModelAdmin):
+class ServiceAdmin(
+    AuditedAdminMixin,
+    NoDeleteAdminMixin,
+    NamedInputsAdminMixin,
+    ScopedChoicesMixin,
+    admin.ModelAdmin,
+):
     """The catalogue every office shares: HQ edits it, office administrators read it."""
 
     form = ServiceForm
@@ -345,7 +361,7 @@ class AccountChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdminMixin, NoDeleteAdminMixin, DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, NoDeleteAdminMixin, NamedInputsAdminMixin, DjangoUserAdmin):
     """Sign-in accounts; an office administrator sees those of their offices' people."""
 
     form = AccountChangeForm

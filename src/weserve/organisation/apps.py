@@ -11,3 +11,8 @@ class OrganisationConfig(AppConfig):
         from weserve.organisation.nav import register_menu
 
         register_menu()
+
+        from weserve.core.audit_text import register_sentences
+        from weserve.organisation.audit_sentences import SENTENCES
+
+        register_sentences(SENTENCES)

@@ -114,6 +114,7 @@ def revoke_device(device: Device, *, acting_user: Any = None, actor: str = "") -
             actor=actor,
             office=device.office,
             target=device,
+            data={"name": device.name},
         )
     return bool(updated)
 
@@ -148,6 +149,7 @@ def create_pairing_code(device: Device, *, acting_user: Any = None) -> str:
         user=acting_user,
         office=device.office,
         target=device,
+        data={"name": device.name},
     )
     return code
 

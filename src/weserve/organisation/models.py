@@ -410,7 +410,7 @@ class Service(BilingualName):
     )
     is_active = models.BooleanField(_("active"), default=True)
     offices = models.ManyToManyField(
-        Office, verbose_name=_("offered at"), blank=True, related_name="services"
+        Office, verbose_name=_("offices"), blank=True, related_name="services"
     )
 
     objects = ServiceQuerySet.as_manager()
@@ -568,7 +568,9 @@ class Device(models.Model):
         on_delete=models.PROTECT,
         help_text=_("Rating tablets only: the counter they stand at."),
     )
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, verbose_name=_("token hash")
+    )
     created_at = models.DateTimeField(_("created"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
@@ -609,11 +611,13 @@ _live_device_by_hash = CompiledQuery(
 class PairingCode(models.Model):
     """A short one-time code that pairs a kiosk, display or rating browser with a device."""
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="pairing_codes")
-    code_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    device = models.ForeignKey(
+        Device, on_delete=models.CASCADE, related_name="pairing_codes", verbose_name=_("device")
+    )
+    code_hash = models.CharField(max_length=64, unique=True, verbose_name=_("code hash"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("used at"))
 
     class Meta:
         verbose_name = _("pairing code")

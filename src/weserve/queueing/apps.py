@@ -21,3 +21,8 @@ class QueueingConfig(AppConfig):
         # A ticket issue commits on its own (on PostgreSQL, on the issue statement's own
         # connection), under a public id its Idempotency-Key fixes (decision 32).
         commits_apart(*ISSUE_VIEWS)
+
+        from weserve.core.audit_text import register_sentences
+        from weserve.queueing.audit_sentences import SENTENCES
+
+        register_sentences(SENTENCES)

@@ -16,10 +16,10 @@ from weserve.organisation.models import Counter, Office, Service
 class DailySequence(models.Model):
     """The last number issued per office, series (prefix letter) and business day."""
 
-    office = models.ForeignKey(Office, on_delete=models.PROTECT)
-    series = models.CharField(max_length=1)
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, verbose_name=_("office"))
+    series = models.CharField(max_length=1, verbose_name=_("series"))
+    day = models.DateField(verbose_name=_("day"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("daily number")
@@ -81,32 +81,40 @@ class Ticket(models.Model):
     # the unique public id is a constraint (no pattern index: nobody searches it with
     # LIKE), office and service are covered by the composite indexes below, and the
     # foreign keys empty at issue are indexed only where set.
-    public_id = models.CharField(max_length=43, editable=False)
+    public_id = models.CharField(max_length=43, editable=False, verbose_name=_("public id"))
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, related_name="tickets", db_index=False
+        Office,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        verbose_name=_("office"),
     )
     service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="tickets", db_index=False
+        Service,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        verbose_name=_("service"),
     )
     # The series and number never change, even when a transfer changes the service.
-    series = models.CharField(max_length=1)
+    series = models.CharField(max_length=1, verbose_name=_("series"))
     day = models.DateField(_("business day"))
-    seq = models.PositiveIntegerField()
+    seq = models.PositiveIntegerField(verbose_name=_("sequence"))
     number = models.CharField(_("number"), max_length=8)
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NONE
     )
-    language = models.CharField(max_length=5, default="ms")
+    language = models.CharField(max_length=5, default="ms", verbose_name=_("language"))
     status = models.CharField(
         _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING
     )
     issued_at = models.DateTimeField(_("issued"))
     # The time the queue orders by: the issue time, kept across transfers.
-    queued_at = models.DateTimeField()
+    queued_at = models.DateTimeField(verbose_name=_("queued at"))
     called_at = models.DateTimeField(_("called"), null=True, blank=True)
     started_at = models.DateTimeField(_("service started"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
-    no_show_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True, verbose_name=_("no show at"))
     counter = models.ForeignKey(
         Counter,
         null=True,
@@ -114,10 +122,17 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="tickets",
         db_index=False,
+        verbose_name=_("counter"),
     )
     # A transfer to a named counter: only that counter may call the ticket.
     target_counter = models.ForeignKey(
-        Counter, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        Counter,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("target counter"),
     )
     served_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -126,10 +141,11 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("served by"),
     )
-    outcome = models.CharField(max_length=200, blank=True)
-    recalls = models.PositiveSmallIntegerField(default=0)
-    transfers = models.PositiveSmallIntegerField(default=0)
+    outcome = models.CharField(max_length=200, blank=True, verbose_name=_("outcome"))
+    recalls = models.PositiveSmallIntegerField(default=0, verbose_name=_("recalls"))
+    transfers = models.PositiveSmallIntegerField(default=0, verbose_name=_("transfers"))
 
     objects = TicketQuerySet.as_manager()
 
@@ -244,12 +260,21 @@ class TicketEvent(models.Model):
 
     # Covered by the (ticket, at) index; counter and user indexed only where set.
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.PROTECT, related_name="events", db_index=False
+        Ticket,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        verbose_name=_("ticket"),
     )
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    at = models.DateTimeField()
+    kind = models.CharField(max_length=12, choices=Kind.choices, verbose_name=_("kind"))
+    at = models.DateTimeField(verbose_name=_("at"))
     counter = models.ForeignKey(
-        Counter, null=True, blank=True, on_delete=models.PROTECT, db_index=False
+        Counter,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
+        verbose_name=_("counter"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -258,8 +283,9 @@ class TicketEvent(models.Model):
         db_index=False,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("user"),
     )
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
 
     class Meta:
         verbose_name = _("ticket event")
@@ -284,21 +310,27 @@ class TicketEvent(models.Model):
 class CounterSession(models.Model):
     """A staff member's stint at a counter, from open to close, with its pauses."""
 
-    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="sessions")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="counter_sessions"
+    counter = models.ForeignKey(
+        Counter, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("counter")
     )
-    opened_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="counter_sessions",
+        verbose_name=_("user"),
+    )
+    opened_at = models.DateTimeField(verbose_name=_("opened at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("closed by"),
     )
-    paused_at = models.DateTimeField(null=True, blank=True)
-    pause_reason = models.CharField(max_length=100, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    pause_reason = models.CharField(max_length=100, blank=True, verbose_name=_("pause reason"))
 
     class Meta:
         verbose_name = _("counter session")
@@ -337,17 +369,20 @@ class CounterSessionEvent(models.Model):
         RESUMED = "resumed", _("Resumed")
         CLOSED = "closed", _("Closed")
 
-    session = models.ForeignKey(CounterSession, on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    at = models.DateTimeField()
+    session = models.ForeignKey(
+        CounterSession, on_delete=models.PROTECT, related_name="events", verbose_name=_("session")
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    at = models.DateTimeField(verbose_name=_("at"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("user"),
     )
-    reason = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=100, blank=True, verbose_name=_("reason"))
 
     class Meta:
         verbose_name = _("counter session event")
@@ -372,11 +407,19 @@ class WaitingCount(models.Model):
     (tests/queueing/test_waiting_count.py fails otherwise).
     """
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("office")
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("service"),
+    )
     # True for the priority lane (OKU, warga emas, pregnant).
-    priority_lane = models.BooleanField()
-    waiting = models.IntegerField(default=0)
+    priority_lane = models.BooleanField(verbose_name=_("priority lane"))
+    waiting = models.IntegerField(default=0, verbose_name=_("waiting"))
 
     class Meta:
         verbose_name = _("waiting count")

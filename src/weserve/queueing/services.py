@@ -467,7 +467,13 @@ def open_counter(counter: Counter, *, acting_user: Any) -> CounterSession:
             "counter_in_use", _("This counter was just opened by someone else.")
         ) from exc
     _session_event(session, CounterSessionEvent.Kind.OPENED, at=now, user=acting_user)
-    log_action("queueing.counter.opened", user=acting_user, office=counter.office, target=counter)
+    log_action(
+        "queueing.counter.opened",
+        user=acting_user,
+        office=counter.office,
+        target=counter,
+        data={"counter": counter.number},
+    )
     _publish_counter(counter, "counter_opened")
     return session
 
@@ -498,7 +504,7 @@ def pause_counter(counter: Counter, *, acting_user: Any, reason: str = "") -> Co
         user=acting_user,
         office=counter.office,
         target=counter,
-        data={"reason": reason[:100]},
+        data={"counter": counter.number, "reason": reason[:100]},
     )
     _publish_counter(counter, "counter_paused")
     return session
@@ -514,7 +520,13 @@ def resume_counter(counter: Counter, *, acting_user: Any) -> CounterSession:
     session.pause_reason = ""
     session.save(update_fields=["paused_at", "pause_reason"])
     _session_event(session, CounterSessionEvent.Kind.RESUMED, at=now, user=acting_user)
-    log_action("queueing.counter.resumed", user=acting_user, office=counter.office, target=counter)
+    log_action(
+        "queueing.counter.resumed",
+        user=acting_user,
+        office=counter.office,
+        target=counter,
+        data={"counter": counter.number},
+    )
     _publish_counter(counter, "counter_resumed")
     return session
 
@@ -532,7 +544,13 @@ def close_counter(counter: Counter, *, acting_user: Any) -> CounterSession | Non
     session.paused_at = None
     session.save(update_fields=["closed_at", "closed_by", "paused_at"])
     _session_event(session, CounterSessionEvent.Kind.CLOSED, at=now, user=acting_user)
-    log_action("queueing.counter.closed", user=acting_user, office=counter.office, target=counter)
+    log_action(
+        "queueing.counter.closed",
+        user=acting_user,
+        office=counter.office,
+        target=counter,
+        data={"counter": counter.number},
+    )
     _publish_counter(counter, "counter_closed")
     return session
 

@@ -19,3 +19,8 @@ class RegisterConfig(AppConfig):
         )
         register_completion_check(CompletionCheck(name="register", check=missing_register_entry))
         register_menu()
+
+        from weserve.core.audit_text import register_sentences
+        from weserve.register.audit_sentences import SENTENCES
+
+        register_sentences(SENTENCES)

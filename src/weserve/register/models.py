@@ -102,7 +102,9 @@ class RegisterEntry(models.Model):
     day = models.DateField(_("business day"))
     name = models.CharField(_("customer name"), max_length=NAME_MAX)
     mykad = MyKadField(_("MyKad number"), blank=True, hash_field="mykad_hash")
-    mykad_hash = models.CharField(max_length=64, blank=True, editable=False)
+    mykad_hash = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("MyKad hash")
+    )
     phone = PhoneNumberField(_("telephone"), blank=True)
     category = models.CharField(_("customer category"), max_length=20, choices=Category.choices)
     service = models.ForeignKey(

@@ -16,6 +16,7 @@
   var RECONNECT_MAX_MS = 30000;
   var PING_MS = 25000;
   var POLL_OFFLINE_MS = 10000;
+  var IN_FLIGHT_MAX_MS = 60000;
   var DEBOUNCE_MS = 400;
   // After the console re-renders, clicks and shortcuts wait this long: the second click
   // of a double click must not land on the freshly drawn button (with a fresh key) and
@@ -176,18 +177,53 @@
       return container.querySelector(".htmx-request") !== null;
     }
 
+    // One refresh at a time. htmx queues a second htmx.ajax while one is in flight and
+    // sends it later with a promise nobody holds: with the server gone, that promise's
+    // rejection was an uncaught error on the page. A refresh asked for meanwhile waits
+    // for the one in flight. (Should a promise never settle, a minute frees the lock.)
+    var inFlight = null;
+
+    function settled(request) {
+      if (inFlight !== request) {
+        return;
+      }
+      window.clearTimeout(request.guard);
+      inFlight = null;
+      if (pending) {
+        refresh();
+      }
+    }
+
     function now() {
       timer = null;
       if (!window.htmx) {
         return;
       }
-      if (busy()) {
+      if (busy() || inFlight) {
         pending = true;
         return;
       }
       pending = false;
       askedAt = actions;
-      window.htmx.ajax("GET", urlOf(), { target: container, swap: "innerHTML" });
+      var promise = window.htmx.ajax("GET", urlOf(), { target: container, swap: "innerHTML" });
+      if (!promise || typeof promise.then !== "function") {
+        return;
+      }
+      var request = {};
+      request.guard = window.setTimeout(function () {
+        settled(request);
+      }, IN_FLIGHT_MAX_MS);
+      inFlight = request;
+      // A rejection (a lost connection) is handled here: htmx:sendError has told the
+      // page, and the next poll tries again.
+      promise.then(
+        function () {
+          settled(request);
+        },
+        function () {
+          settled(request);
+        }
+      );
     }
 
     function refresh() {

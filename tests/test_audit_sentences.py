@@ -1,0 +1,150 @@
+"""Every action the code base writes to the audit log reads as a sentence, in Malay and in
+English, on /audit/ (issue 14, item 8). The actions are collected from the source: every
+`log_action(...)` call, its action given as text or as a module constant, and the
+administration's `<app>.<model>.created` / `.changed` for every model it audits."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import admin
+from django.utils import translation
+
+import weserve
+from weserve.core.admin import AuditedAdminMixin
+from weserve.core.audit_text import describe, fallback, sentence_for
+
+PACKAGE = Path(weserve.__file__).parent
+
+
+def _constants() -> dict[str, str]:
+    """NAME -> "text" of every module-level string constant of the package."""
+    found: dict[str, str] = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        found[target.id] = node.value.value
+    return found
+
+
+def logged_actions() -> tuple[set[str], list[str]]:
+    """(the action codes logged in the source, the calls whose action could not be read)."""
+    constants = _constants()
+    actions: set[str] = set()
+    unread: list[str] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name != "log_action" or not node.args:
+                continue
+            first = node.args[0]
+            where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                actions.add(first.value)
+            elif isinstance(first, ast.Name) and first.id in constants:
+                actions.add(constants[first.id])
+            elif where.startswith("core/admin.py"):
+                pass  # the administration's actions: `admin_actions()` below
+            else:
+                unread.append(where)
+    return actions, unread
+
+
+def admin_actions() -> set[str]:
+    return {
+        f"{model._meta.app_label}.{model._meta.model_name}.{verb}"
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, AuditedAdminMixin)
+        for verb in ("created", "changed")
+    }
+
+
+def every_action() -> list[str]:
+    actions, _ = logged_actions()
+    return sorted(actions | admin_actions())
+
+
+def _entry(action: str) -> SimpleNamespace:
+    data = {
+        "number": "A003",
+        "counter": 1,
+        "from_counter": 1,
+        "to_counter": 5,
+        "service": "BKK",
+        "from_service": "BKK",
+        "to_service": "OKU",
+        "reason": "Rehat",
+        "name": "Kiosk 1",
+        "kind": "kiosk",
+        "ticket": "A003",
+        "tokens_revoked": 1,
+        "username": "petugas1",
+        "matches": 2,
+        "rows": 10,
+        "export": "register",
+        "text_ms": "Notis",
+        "recalls": 2,
+        "outcome": "Borang diberi",
+    }
+    return SimpleNamespace(
+        action=action,
+        data=data,
+        target_type="queueing.ticket",
+        target_id="7",
+        actor="petugas1",
+        office_code="PKMD-PJ",
+        ip="127.0.0.1",
+    )
+
+
+def test_the_collection_reads_every_log_action_call_and_finds_the_known_ones():
+    actions, unread = logged_actions()
+    assert unread == []
+    # A sample from each app, so a collector that found nothing cannot pass.
+    assert {
+        "core.token.issued",
+        "core.personal.mykad_revealed",
+        "organisation.device.pairing_failed",
+        "queueing.ticket.issued",
+        "queueing.ticket.transferred",
+        "register.entry.recorded",
+    } <= actions
+    assert "organisation.counter.changed" in admin_actions()
+
+
+@pytest.mark.parametrize("action", every_action())
+def test_every_logged_action_has_a_sentence_in_malay_and_english(action):
+    assert sentence_for(action) is not None, f"no sentence registered for {action}"
+    entry = _entry(action)
+    with translation.override("ms"):
+        malay = describe(entry)
+        malay_fallback = fallback(entry)
+    with translation.override("en"):
+        english = describe(entry)
+    assert malay != malay_fallback
+    assert malay != english, f"{action} has no Malay sentence: {english!r}"
+    for text in (malay, english):
+        assert action not in text and "_" not in text and "—" not in text, text
+
+
+def test_an_action_without_a_sentence_still_reads_as_words():
+    entry = _entry("telephony.call.parked")
+    entry.data = {"line_no": 3}
+    with translation.override("ms"):
+        assert describe(entry) == "Tiket 7: parked (line no: 3)"
+    entry.target_type = ""
+    with translation.override("en"):
+        assert describe(entry) == "Call: parked (line no: 3)"
