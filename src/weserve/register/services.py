@@ -419,20 +419,27 @@ def _locked_referral(referral: Referral, acting_user: Any) -> Referral:
     return referral
 
 
-def _referral_audit(verb: str, referral: Referral, acting_user: Any, **data: Any) -> None:
+# The referral's audit actions (their sentences: register/audit_sentences.py).
+REFERRAL_CREATED = "register.referral.created"
+REFERRAL_ACCEPTED = "register.referral.accepted"
+REFERRAL_CLOSED = "register.referral.closed"
+
+
+def _referral_audit(referral: Referral, acting_user: Any, **data: Any) -> dict[str, Any]:
+    """What a referral's audit entry records besides its action."""
     entry = referral.entry
-    log_action(
-        f"register.referral.{verb}",
-        user=acting_user,
-        office=referral.office,
-        target=referral,
-        data={
+    return {
+        "user": acting_user,
+        "office": referral.office,
+        "target": referral,
+        "data": {
             "entry": entry.pk,
             "ticket": entry.ticket.number if entry.ticket_id else None,
             "officer": referral.officer_id,
+            "officer_name": referral.officer.name,
             **data,
         },
-    )
+    }
 
 
 @transaction.atomic
@@ -470,7 +477,7 @@ def refer(
         accept_by=now + dt.timedelta(minutes=entry.office.referral_accept_minutes),
     )
     referral.entry = entry
-    _referral_audit("created", referral, acting_user)
+    log_action(REFERRAL_CREATED, **_referral_audit(referral, acting_user))
     publish_referral(referral, "referral.created")
     return referral
 
@@ -484,9 +491,8 @@ def accept_referral(referral: Referral, *, acting_user: Any) -> Referral:
     referral.status = ReferralStatus.ACCEPTED
     referral.accepted_at = clock.now()
     referral.save(update_fields=["status", "accepted_at"])
-    _referral_audit(
-        "accepted", referral, acting_user, late=referral.accepted_at > referral.accept_by
-    )
+    late = referral.accepted_at > referral.accept_by
+    log_action(REFERRAL_ACCEPTED, **_referral_audit(referral, acting_user, late=late))
     publish_referral(referral, "referral.accepted")
     return referral
 
@@ -508,6 +514,6 @@ def close_referral(referral: Referral, *, acting_user: Any, outcome: Any) -> Ref
     referral.closed_at = clock.now()
     referral.outcome = clean
     referral.save(update_fields=["status", "closed_at", "outcome"])
-    _referral_audit("closed", referral, acting_user)
+    log_action(REFERRAL_CLOSED, **_referral_audit(referral, acting_user))
     publish_referral(referral, "referral.closed")
     return referral
