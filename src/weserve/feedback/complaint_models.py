@@ -291,15 +291,17 @@ class SubmissionCounter(models.Model):
     """How many public submissions one address made in one window (the rate limit)."""
 
     scope = models.CharField(_("address and form (hashed)"), max_length=80)
-    window = models.DateTimeField(_("window"))
+    window_start = models.DateTimeField(_("window"))
     count = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
         verbose_name = _("submission counter")
         verbose_name_plural = _("submission counters")
         constraints = [
-            models.UniqueConstraint(fields=["scope", "window"], name="submission_counter_unique")
+            models.UniqueConstraint(
+                fields=["scope", "window_start"], name="submission_counter_unique"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.window:%Y-%m-%d %H:%M} {self.count}"
+        return f"{self.window_start:%Y-%m-%d %H:%M} {self.count}"
