@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import issue_ticket, make_user
 from weserve.core.roles import Role
+from weserve.feedback.complaint_services import ComplaintInput, receive_complaint
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Section
 from weserve.queueing import notices, services
@@ -272,6 +273,23 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         json=True,
     ),
     "api:sample_size": Public("Krejcie & Morgan's sample size of a number: no record"),
+    # --- feedback: complaints ---
+    "feedback_complaint_form": Public("the online complaint form: anyone may complain"),
+    "feedback_complaint_received": Public("the caller's own acknowledgement, from its session"),
+    "feedback_complaint_list": Record(
+        lambda r: "/feedback/PKMD-PJ/complaints/", "penyelia", "petugas"
+    ),
+    "feedback_complaint_detail": Record(
+        lambda r: f"/feedback/PKMD-PJ/complaints/{r.complaint.reference}/", "penyelia", "petugas"
+    ),
+    "feedback_complaint_act": Record(
+        lambda r: f"/feedback/PKMD-PJ/complaints/{r.complaint.reference}/acknowledge/",
+        "penyelia",
+        "petugas",
+        method="post",
+    ),
+    "api:file_complaint": Public("the online complaint over the API: anyone may complain"),
+    "api:complaint_status": Public("the reference with its access code is the secret"),
 }
 
 
@@ -306,6 +324,7 @@ class PjRecords:
     ticket: Any
     device: Any
     announcement: Any
+    complaint: Any
 
 
 @pytest.fixture
@@ -333,7 +352,10 @@ def world(tree, users):
         "jb_display": create_device(tree.jb, "display", "D")[1],
         "jb_rating": create_device(tree.jb, "rating", "R", counter=jb_counter)[1],
     }
-    return PjRecords(counter, ticket, device, announcement), users, tokens
+    complaint = receive_complaint(
+        tree.pj, ComplaintInput(category="other", description="Aduan"), channel="online"
+    ).complaint
+    return PjRecords(counter, ticket, device, announcement, complaint), users, tokens
 
 
 def _client(

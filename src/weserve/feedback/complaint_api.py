@@ -105,7 +105,7 @@ def file_complaint(request: HttpRequest, office_code: str, payload: ComplaintIn)
     )
 
 
-def complaint_status(reference: str, access_code: str) -> Complaint:
+def find_by_code(reference: str, access_code: str) -> Complaint:
     """The complaint of this reference, if the access code is its own; 404 otherwise,
     whichever of the two was wrong."""
     complaint = Complaint.objects.filter(reference=reference.strip().upper()).first()
@@ -119,10 +119,10 @@ def complaint_status(reference: str, access_code: str) -> Complaint:
     auth=None,
     response={200: StatusOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
 )
-def status(request: HttpRequest, payload: StatusIn) -> Any:
+def complaint_status(request: HttpRequest, payload: StatusIn) -> Any:
     """Where a complaint stands: its state and its dates, nothing else."""
     ratelimit.check(request, "complaint_status")
-    complaint = complaint_status(payload.reference, payload.access_code)
+    complaint = find_by_code(payload.reference, payload.access_code)
     return {
         "reference": complaint.reference,
         "state": complaint.state,

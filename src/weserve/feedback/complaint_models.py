@@ -177,6 +177,11 @@ class Complaint(models.Model):
     resolve_due = models.DateTimeField(_("resolve by"))
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
     paused_days = models.PositiveSmallIntegerField(_("working days paused"), default=0)
+    # The web form's one-time key (hashed): a double submit of one rendered form files
+    # one complaint, whatever the timing (the unique constraint below).
+    submission_key = models.CharField(
+        _("form submission (hashed)"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("complaint")
@@ -185,6 +190,11 @@ class Complaint(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["office", "year", "number"], name="complaint_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="complaint_submission_once",
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="complaint_number_positive"),
             models.CheckConstraint(

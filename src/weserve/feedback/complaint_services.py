@@ -15,6 +15,7 @@ events carry the reference, category and state, never the complainant's details.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -274,14 +275,21 @@ def receive_complaint(
     *,
     channel: str,
     acting_user: Any = None,
+    submission_key: str = "",
 ) -> Received:
     """Receive a complaint: from the public (online, no `acting_user`), or keyed by staff
-    at the counter or from a suggestion-box slip. Returns it with its access code."""
+    at the counter or from a suggestion-box slip. Returns it with its access code.
+
+    `submission_key` is a web form's one-time key: a second receipt with it is refused
+    (409 `already_received`), so a double submit files one complaint."""
     if channel not in ComplaintChannel.values:
         raise InvalidInput({"channel": _("Choose a channel from the list.")})
     if channel != ComplaintChannel.ONLINE and not getattr(acting_user, "is_authenticated", False):
         raise DomainError("not_allowed", _("Staff key in complaints from the counter."), status=403)
     data = clean(office, given)
+    key_hash = hashlib.sha256(submission_key.encode()).hexdigest() if submission_key else ""
+    if key_hash and Complaint.objects.filter(submission_key=key_hash).exists():
+        raise already_received()
     now = clock.now()
     year = clock.business_day(now).year
     number = _next_number(office, year)
@@ -303,9 +311,16 @@ def receive_complaint(
         state=ComplaintState.NEW,
         received_at=now,
         received_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        submission_key=key_hash,
     )
     _due(office, complaint, settings_of(office))
-    complaint.save()
+    try:
+        with transaction.atomic():
+            complaint.save()
+    except IntegrityError as exc:
+        # The same form, sent twice at once: the other one was filed (its number too is
+        # rolled back with this transaction, so no gap).
+        raise already_received() from exc
     _record(
         complaint,
         EventKind.RECEIVED,
@@ -316,6 +331,10 @@ def receive_complaint(
         actor="" if acting_user is not None else "public",
     )
     return Received(complaint=complaint, access_code=code)
+
+
+def already_received() -> DomainError:
+    return DomainError("already_received", _("This complaint has been received already."))
 
 
 def _locked(complaint: Complaint) -> Complaint:
