@@ -190,3 +190,21 @@ def test_actions_from_the_file(tree, users, client_for):
         "note",
     ]
     assert client_for("petugas").post(base + "acknowledge/").status_code == 403
+
+
+def test_the_offices_administrator_sets_its_deadlines_in_the_admin(tree, users, client_for):
+    admin_user = users["admin"]
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
+    client = client_for("admin")
+    response = client.post(
+        "/admin/feedback/complaintsettings/add/",
+        {"office": tree.pj.pk, "acknowledge_days": 2, "reply_days": 5, "resolve_days": 20},
+    )
+    assert response.status_code == 302, response.content
+    assert online(tree.pj).complaint.reply_due.date().isoformat() == "2026-07-14"  # 5 days
+    # The complaint list there leaves out the complainant's contact.
+    online(tree.pj, name="Siti", phone="0123456789")
+    page = client.get("/admin/feedback/complaint/").content.decode()
+    assert "BAP-PKMD-PJ-2026-000002" in page and "Siti" not in page
+    assert client_for("penyelia").get("/admin/feedback/complaintsettings/").status_code == 403

@@ -95,7 +95,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     | {f"register.{verb}_jkmform" for verb in _CRUD}
     | {"register.view_registerentry"}
     # Ratings are written by customers through the feedback services; viewed only here.
-    | {"feedback.view_rating"},
+    | {"feedback.view_rating"}
+    # Complaints are written through the complaint services; an office's deadlines
+    # (working days to acknowledge, reply and resolve) are its administrator's to set.
+    | {"feedback.view_complaint"}
+    | {f"feedback.{verb}_complaintsettings" for verb in _CRUD},
     Role.SUPERVISOR: {f"organisation.view_{model}" for model in _ORG_MODELS}
     | {"core.view_auditlog", "core.reveal_personal_data"},
     Role.COUNTER_STAFF: {"organisation.view_counter", "organisation.view_service"},
