@@ -279,6 +279,9 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
     "feedback_complaint_list": Record(
         lambda r: "/feedback/PKMD-PJ/complaints/", "penyelia", "petugas"
     ),
+    "feedback_complaint_keyed": Record(
+        lambda r: "/feedback/PKMD-PJ/complaints/new/", "petugas", "telefonis"
+    ),
     "feedback_complaint_detail": Record(
         lambda r: f"/feedback/PKMD-PJ/complaints/{r.complaint.reference}/", "penyelia", "petugas"
     ),

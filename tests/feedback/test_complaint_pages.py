@@ -208,3 +208,22 @@ def test_the_offices_administrator_sets_its_deadlines_in_the_admin(tree, users, 
     page = client.get("/admin/feedback/complaint/").content.decode()
     assert "BAP-PKMD-PJ-2026-000002" in page and "Siti" not in page
     assert client_for("penyelia").get("/admin/feedback/complaintsettings/").status_code == 403
+
+
+def test_counter_staff_key_in_a_complaint_from_a_suggestion_box_slip(tree, users, client_for):
+    client = client_for("petugas")
+    url = "/feedback/PKMD-PJ/complaints/new/"
+    data = filled(client, channel="suggestion_box", website="")
+    data["submission"] = submission(client, url)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert complaint.channel == "suggestion_box"
+    assert complaint.received_by == users["petugas"]
+    assert complaint.reference in client.get(response["Location"]).content.decode()
+    # Online is the public form's channel, not staff's.
+    data = filled(client, channel="online")
+    data["submission"] = submission(client, url)
+    assert client.post(url, data).status_code == 422
+    assert client_for("telefonis").get(url).status_code == 403
+    assert client_for("jb_petugas").get(url).status_code == 404

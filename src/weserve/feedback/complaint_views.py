@@ -36,6 +36,7 @@ from weserve.feedback.complaint_access import (
     can_assign,
     require_complaint,
     require_handler,
+    require_keyer,
 )
 from weserve.feedback.complaint_models import (
     ComplaintCategory,
@@ -49,7 +50,17 @@ from weserve.organisation.models import Office, Service, StaffMember
 LANGUAGES = ("ms", "en")
 HONEYPOT = "website"
 RECEIPT_SESSION_KEY = "feedback_complaint_receipt"
-FIELDS = ("name", "phone", "email", "category", "against", "service", "staff_name", "description")
+FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "category",
+    "against",
+    "service",
+    "staff_name",
+    "description",
+    "channel",
+)
 
 
 def _language(request: HttpRequest) -> str:
@@ -79,8 +90,11 @@ def _against(typed: dict[str, str]) -> dict[str, str] | None:
     return None
 
 
-def _form_context(office: Office, language: str, typed: dict[str, str]) -> dict[str, Any]:
-    page_url = reverse("feedback_complaint_form", args=[office.code])
+def _form_context(
+    office: Office, language: str, typed: dict[str, str], *, staff: bool = False
+) -> dict[str, Any]:
+    page = "feedback_complaint_keyed" if staff else "feedback_complaint_form"
+    page_url = reverse(page, args=[office.code])
     return {
         "office": office,
         "language": language,
@@ -91,6 +105,12 @@ def _form_context(office: Office, language: str, typed: dict[str, str]) -> dict[
         "typed": typed,
         "submission": secrets.token_urlsafe(24),
         "honeypot": HONEYPOT,
+        # Staff say where the complaint came from: the counter or a suggestion-box slip.
+        "channels": [
+            (c, label) for c, label in ComplaintChannel.choices if c != ComplaintChannel.ONLINE
+        ]
+        if staff
+        else [],
     }
 
 
@@ -98,25 +118,37 @@ def _form_context(office: Office, language: str, typed: dict[str, str]) -> dict[
 @require_http_methods(["GET", "POST"])
 def complaint_form(request: HttpRequest, office_code: str) -> HttpResponse:
     """Public: the online complaint form (BAP) of an office; no sign-in."""
-    office = _public_office(office_code)
+    return _complaint_form(request, _public_office(office_code), staff=False)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def complaint_keyed(request: HttpRequest, office_code: str) -> HttpResponse:
+    """Staff key in a complaint taken at the counter or from a suggestion-box slip."""
+    return _complaint_form(request, require_keyer(request.user, office_code), staff=True)
+
+
+def _complaint_form(request: HttpRequest, office: Office, *, staff: bool) -> HttpResponse:
     language = _language(request)
     with translation.override(language):
         if request.method == "GET":
             typed = dict.fromkeys(FIELDS, "")
             typed["against"] = "none"
-            context = _form_context(office, language, typed)
+            typed["channel"] = ComplaintChannel.COUNTER
+            context = _form_context(office, language, typed, staff=staff)
             return render(request, "feedback/complaint_form.html", context)
         typed = _typed(request.POST)
-        context = _form_context(office, language, typed)
+        context = _form_context(office, language, typed, staff=staff)
         context["submission"] = (
             str(request.POST.get("submission", ""))[:64] or context["submission"]
         )
-        if request.POST.get(HONEYPOT):
+        if not staff and request.POST.get(HONEYPOT):
             # Filled by a program, never by a person (the field is hidden from people).
             context["message"] = _("Your complaint could not be sent. Please try again.")
             return render(request, "feedback/complaint_form.html", context, status=400)
         try:
-            ratelimit.check(request, "complaint")
+            if not staff:
+                ratelimit.check(request, "complaint")
             received = complaints.receive_complaint(
                 office,
                 complaints.ComplaintInput(
@@ -127,7 +159,8 @@ def complaint_form(request: HttpRequest, office_code: str) -> HttpResponse:
                     email=typed["email"],
                     against=_against(typed),
                 ),
-                channel=ComplaintChannel.ONLINE,
+                channel=_staff_channel(typed["channel"]) if staff else ComplaintChannel.ONLINE,
+                acting_user=request.user if staff else None,
                 submission_key=f"{office.pk}:{context['submission']}",
             )
         except InvalidInput as exc:
@@ -146,6 +179,11 @@ def complaint_form(request: HttpRequest, office_code: str) -> HttpResponse:
             "received_at": received.complaint.received_at.isoformat(),
         }
         return redirect(_receipt_url(office, language))
+
+
+def _staff_channel(typed: str) -> str:
+    """The counter or the suggestion box; anything else is refused by the service."""
+    return typed if typed in (ComplaintChannel.COUNTER, ComplaintChannel.SUGGESTION_BOX) else ""
 
 
 def _receipt_url(office: Office, language: str) -> str:

@@ -41,6 +41,11 @@ urlpatterns += [
         name="feedback_complaint_list",
     ),
     path(
+        "feedback/<str:office_code>/complaints/new/",
+        complaint_views.complaint_keyed,
+        name="feedback_complaint_keyed",
+    ),
+    path(
         "feedback/<str:office_code>/complaints/<str:reference>/",
         complaint_views.complaint_detail,
         name="feedback_complaint_detail",
