@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import issue_ticket, make_user
 from weserve.core.roles import Role
+from weserve.feedback.complaint_services import ComplaintInput, receive_complaint
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Section
 from weserve.queueing import notices, services
@@ -319,6 +320,26 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         method="post",
         json=True,
     ),
+    # --- feedback: complaints ---
+    "feedback_complaint_form": Public("the online complaint form: anyone may complain"),
+    "feedback_complaint_received": Public("the caller's own acknowledgement, from its session"),
+    "feedback_complaint_list": Record(
+        lambda r: "/feedback/PKMD-PJ/complaints/", "penyelia", "petugas"
+    ),
+    "feedback_complaint_keyed": Record(
+        lambda r: "/feedback/PKMD-PJ/complaints/new/", "petugas", "telefonis"
+    ),
+    "feedback_complaint_detail": Record(
+        lambda r: f"/feedback/PKMD-PJ/complaints/{r.complaint.reference}/", "penyelia", "petugas"
+    ),
+    "feedback_complaint_act": Record(
+        lambda r: f"/feedback/PKMD-PJ/complaints/{r.complaint.reference}/acknowledge/",
+        "penyelia",
+        "petugas",
+        method="post",
+    ),
+    "api:file_complaint": Public("the online complaint over the API: anyone may complain"),
+    "api:complaint_status": Public("the reference with its access code is the secret"),
 }
 
 
@@ -379,6 +400,7 @@ class PjRecords:
     announcement: Any
     entry: Any
     referral: Any
+    complaint: Any
 
 
 @pytest.fixture
@@ -412,7 +434,14 @@ def world(tree, users):
     referral = register.refer(
         entry, acting_user=users["petugas"], officer=users["pegawai"].staff, note=""
     )
-    return PjRecords(counter, ticket, device, announcement, entry, referral), users, tokens
+    complaint = receive_complaint(
+        tree.pj, ComplaintInput(category="other", description="Aduan"), channel="online"
+    ).complaint
+    return (
+        PjRecords(counter, ticket, device, announcement, entry, referral, complaint),
+        users,
+        tokens,
+    )
 
 
 def _client(

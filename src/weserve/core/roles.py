@@ -100,7 +100,11 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     # The reference shelf: articles, the directory and emergency contacts are written
     # here; reading acknowledgements are only viewed.
     | {f"knowledge.{verb}_{model}" for model in _SHELF_MODELS for verb in _CRUD}
-    | {"knowledge.view_acknowledgement"},
+    | {"knowledge.view_acknowledgement"}
+    # Complaints are written through the complaint services; an office's deadlines
+    # (working days to acknowledge, reply and resolve) are its administrator's to set.
+    | {"feedback.view_complaint"}
+    | {f"feedback.{verb}_complaintsettings" for verb in _CRUD},
     Role.SUPERVISOR: {f"organisation.view_{model}" for model in _ORG_MODELS}
     | {"core.view_auditlog", "core.reveal_personal_data"},
     Role.COUNTER_STAFF: {"organisation.view_counter", "organisation.view_service"},

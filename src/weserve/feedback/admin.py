@@ -27,3 +27,30 @@ class RatingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("reasons"))
     def reason_chips(self, obj: Rating) -> str:
         return ", ".join(str(r.get_reason_display()) for r in obj.reasons.all())
+
+
+# --- Complaints: the office's deadlines are set here; complaints are only viewed -------
+
+from weserve.feedback.complaint_models import Complaint, ComplaintSettings  # noqa: E402
+from weserve.organisation.admin import OfficeScopedAdmin  # noqa: E402
+
+
+@admin.register(ComplaintSettings)
+class ComplaintSettingsAdmin(OfficeScopedAdmin):
+    list_display = ("office", "acknowledge_days", "reply_days", "resolve_days")
+    list_select_related = ("office",)
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The complainant's contact is shown on the audited complaint file, not here."""
+
+    list_display = ("reference", "office", "received_at", "category", "channel", "state")
+    list_filter = ("state", "category", "channel")
+    date_hierarchy = "received_at"
+    list_select_related = ("office",)
+    search_fields = ("reference",)
+    exclude = ("phone", "email", "name", "access_code_hash", "submission_key")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return for_user(super().get_queryset(request), request.user)

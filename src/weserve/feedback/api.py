@@ -159,3 +159,9 @@ def sample_size(request: HttpRequest, population: str | None = None) -> Any:
     95% confidence, a 5% margin of error, P = 0.5 (the published table, reproduced)."""
     count = _population(population)
     return {"population": count, "sample_size": krejcie_morgan(count)}
+
+
+# Complaints (the online BAP and its status) have a module of their own.
+from weserve.feedback.complaint_api import router as complaint_router  # noqa: E402
+
+router.add_router("/", complaint_router)

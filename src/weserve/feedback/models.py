@@ -162,3 +162,13 @@ class RatingReason(models.Model):
 
     def __str__(self) -> str:
         return self.get_reason_display()
+
+
+# Complaints (BAP) live in their own module; imported here so Django finds them.
+from weserve.feedback.complaint_models import (  # noqa: E402, F401
+    Complaint,
+    ComplaintEvent,
+    ComplaintSequence,
+    ComplaintSettings,
+    SubmissionCounter,
+)
