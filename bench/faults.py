@@ -35,6 +35,7 @@ The faults, one after another, each followed by a recovery check:
                        the most client connections; uvicorn's supervisor (`weserve serve`'s
                        SpreadWorkers) starts another. `kills` times, 15 s apart (3; 1 quick);
   postgresql restarted a fast shutdown of the cluster, `pg_down` seconds down, started again;
+                       `restarts` times, 20 s apart (3; 1 quick);
   redis stopped        redis-server stopped for `redis_down` seconds (30), then started; the
                        displays must keep showing calls meanwhile (by polling if they must);
   display cut          one display's network cut for `cut` seconds (60): it reads nothing
@@ -112,17 +113,18 @@ class Plan:
     call_every: float  # seconds between the counter's calls
     catch_up: float  # seconds the displays get to show every call, in the check
     kills: int  # workers killed, one after another, in the first fault
+    restarts: int  # PostgreSQL restarts, one after another, in the second
 
 
 # A call every 10 s: the board lists the latest 8 calls, so a display that resyncs after a
 # minute's cut can show every call it missed (6 or 7) only if no more than 8 were made.
 FULL = Plan(
     baseline=20, settle=20, pg_down=5, redis_down=30, cut=60, retry_for=420, call_every=10,
-    catch_up=60, kills=3,
+    catch_up=60, kills=3, restarts=3,
 )  # fmt: skip
 QUICK = Plan(
     baseline=5, settle=5, pg_down=2, redis_down=10, cut=15, retry_for=30, call_every=3,
-    catch_up=45, kills=1,
+    catch_up=45, kills=1, restarts=1,
 )  # fmt: skip
 
 
@@ -892,19 +894,27 @@ class Run:
         stats.fault = {"kills": kills, "workers_after": sorted(worker_pids(server_pid))}
 
     async def restart_postgres(self, stats: PhaseStats) -> None:
-        self.log(f"PostgreSQL: fast shutdown, {self.plan.pg_down:.0f} s down, start")
-        stopped_at = now()
-        await asyncio.to_thread(self.postgres.stop)
-        down_after = round(now() - stopped_at, 1)
-        await asyncio.sleep(self.plan.pg_down)
-        await asyncio.to_thread(self.postgres.start)
-        up_at = now()
-        self.log(f"PostgreSQL up again after {up_at - stopped_at:.1f} s")
-        stats.fault = {
-            "shutdown_took_s": down_after,
-            "down_s": round(up_at - stopped_at, 1),
-            "first_ticket_after_up_s": await self.first_ticket_after(up_at, 120),
-        }
+        """A fast shutdown, `pg_down` seconds down, a start: `restarts` times, 20 s apart."""
+        restarts = []
+        for round_ in range(self.plan.restarts):
+            if round_:
+                await asyncio.sleep(20)
+            self.log(f"PostgreSQL: fast shutdown, {self.plan.pg_down:.0f} s down, start")
+            stopped_at = now()
+            await asyncio.to_thread(self.postgres.stop)
+            down_after = round(now() - stopped_at, 1)
+            await asyncio.sleep(self.plan.pg_down)
+            await asyncio.to_thread(self.postgres.start)
+            up_at = now()
+            self.log(f"PostgreSQL up again after {up_at - stopped_at:.1f} s")
+            restarts.append(
+                {
+                    "shutdown_took_s": down_after,
+                    "down_s": round(up_at - stopped_at, 1),
+                    "first_ticket_after_up_s": await self.first_ticket_after(up_at, 120),
+                }
+            )
+        stats.fault = {"restarts": restarts}
 
     async def stop_redis(self, stats: PhaseStats) -> None:
         self.log(f"Redis stopped for {self.plan.redis_down:.0f} s")
