@@ -741,7 +741,8 @@ class Display:
             self.socket, self.connected, self.healthy = None, False, False
             code = ws.close_code if ws.close_code is not None else "none"
             reason = "pong timeout" if getattr(ws, "_faults_pong_timeout", False) else ""
-            self.bench.stats.display_drops[f"{code} {reason}".strip()] += 1
+            if not self.bench.stop.is_set():  # not the bench's own closing at the end
+                self.bench.stats.display_drops[f"{code} {reason}".strip()] += 1
             if now() - opened_at < HEALTHY_AFTER_S:
                 self.failures += 1
             with contextlib.suppress(Exception):
@@ -1201,13 +1202,14 @@ def main() -> None:
         q.REDIS_URL = f"redis://{q.HOST}:{redis.port}/0"
         load_at_start = os.getloadavg()
         server = q.set_up(log)
+        machine = {**q.machine(), "load_average_at_start": load_at_start}
         phases = asyncio.run(main_async(server, plan, log, pg, redis))
         results = {
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "mode": "quick" if args.quick else "full",
             "plan": asdict(plan),
             "clients": {"kiosks": KIOSKS, "displays": DISPLAYS, "think_s": THINK},
-            "machine": {**q.machine(), "load_average_at_start": load_at_start},
+            "machine": machine,
             "load_average_at_end": os.getloadavg(),
             "seconds": round(time.perf_counter() - began),
             "phases": phases,
