@@ -128,6 +128,7 @@ QUICK = Plan(warmup=1, measure=3, rate_seconds=5, calls=5)
 class Response:
     status: int
     body: bytes
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -155,13 +156,19 @@ class HttpConnection:
         self.reader = self.writer = None
 
     async def request(
-        self, method: str, path: str, *, token: str | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         for attempt in (1, 2):
             if self.writer is None:
                 await self._open()
             try:
-                return await self._send(method, path, token, body)
+                return await self._send(method, path, token, body, headers or {})
             except (ConnectionError, asyncio.IncompleteReadError):
                 # The server closed an idle keep-alive connection: reconnect once.
                 await self.close()
@@ -169,12 +176,15 @@ class HttpConnection:
                     raise
         raise AssertionError("unreachable")
 
-    async def _send(self, method: str, path: str, token: str | None, body: Any) -> Response:
+    async def _send(
+        self, method: str, path: str, token: str | None, body: Any, extra: dict[str, str]
+    ) -> Response:
         assert self.reader is not None and self.writer is not None
         payload = b"" if body is None else json.dumps(body).encode()
         head = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{self.port}", "Accept: */*"]
         if token:
             head.append(f"Authorization: Bearer {token}")
+        head.extend(f"{name}: {value}" for name, value in extra.items())
         if body is not None or method == "POST":
             head.append("Content-Type: application/json")
             head.append(f"Content-Length: {len(payload)}")
@@ -202,7 +212,7 @@ class HttpConnection:
             data = b""
         if headers.get("connection", "").lower() == "close":
             await self.close()
-        return Response(status, data)
+        return Response(status, data, headers)
 
 
 # --- Measurements ------------------------------------------------------------------------
@@ -306,8 +316,8 @@ class CpuMeter:
         }
 
 
-def connections_per_process(port: int) -> list[int]:
-    """How many client connections each server process holds, most first (from `ss`;
+def connections_by_process(port: int) -> dict[int, int]:
+    """How many client connections each server process holds, by its pid (from `ss`;
     empty where it is missing)."""
     try:
         listing = subprocess.run(  # noqa: S603 - a fixed command line
@@ -318,9 +328,13 @@ def connections_per_process(port: int) -> list[int]:
             check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
-        return []
-    held = collections.Counter(re.findall(r"pid=(\d+)", listing))
-    return sorted(held.values(), reverse=True)
+        return {}
+    return dict(collections.Counter(int(pid) for pid in re.findall(r"pid=(\d+)", listing)))
+
+
+def connections_per_process(port: int) -> list[int]:
+    """How many client connections each server process holds, most first."""
+    return sorted(connections_by_process(port).values(), reverse=True)
 
 
 async def closed_loop(

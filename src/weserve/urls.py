@@ -21,3 +21,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# The database out of reach is a 503, on pages as on the API (weserve.core.unavailable).
+handler500 = "weserve.core.unavailable.server_error"

@@ -27,6 +27,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from weserve.core.errors import DomainError
 from weserve.core.tokens import Principal, resolve_bearer, resolve_device
+from weserve.core.unavailable import api_unavailable, database_unavailable
 
 logger = logging.getLogger("weserve.api")
 
@@ -409,6 +410,10 @@ def make_api(**kwargs: Any) -> NinjaAPI:
 
     @api.exception_handler(Exception)
     def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if database_unavailable(exc):
+            # Not a fault of ours or the caller's: try again shortly (core.unavailable).
+            logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+            return api_unavailable()
         # Programs get JSON even when we fail; the signal keeps Django's error reporting
         # (and the test client's re-raise) working as for any other view.
         logger.exception("API error on %s %s", request.method, request.path)
