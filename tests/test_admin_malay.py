@@ -23,11 +23,17 @@ from tests.factories import PASSWORD, issue_ticket
 from tests.queueing.conftest import MORNING
 from weserve.core.audit import log_action
 from weserve.core.models import User
+from weserve.feedback.complaint_services import ComplaintInput, receive_complaint
+from weserve.feedback.models import ComplaintSettings
+from weserve.feedback.services import RatingInput, rate_by_ticket
+from weserve.knowledge.models import Article
+from weserve.knowledge.models import Status as ArticleStatus
+from weserve.knowledge.services import acknowledge as shelf_acknowledge
 from weserve.organisation.demo import load_demo
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Device, Office
 from weserve.queueing import notices, services
-from weserve.register.services import record_walk_in
+from weserve.register.services import record_walk_in, refer
 
 # Seen in the Malay admin before this was fixed.
 KNOWN_ENGLISH = (
@@ -132,7 +138,7 @@ def every_record(db):
             office, text_ms="Piagam", text_en="Charter", show_wait_target=True, acting_user=staff
         )
         notices.create_announcement(office, text_ms="Notis", text_en="Notice", acting_user=staff)
-        record_walk_in(
+        walk_in = record_walk_in(
             office,
             acting_user=staff,
             service=service,
@@ -143,6 +149,21 @@ def every_record(db):
         )
         create_device(office, Device.Kind.KIOSK, "Kiosk 1")
         log_action("core.token.issued", user=staff)
+        # The feedback app's records: a rating of a finished visit, a complaint.
+        services.complete(ticket, acting_user=staff)
+        rate_by_ticket(ticket.public_id, RatingInput(score=4))
+        issue_ticket(office, service)
+        services.start_service(services.call_next(counter, acting_user=staff), acting_user=staff)
+        receive_complaint(
+            office, ComplaintInput(category="other", description="Aduan"), channel="online"
+        )
+        ComplaintSettings.objects.create(office=office)
+        # The shelf's reading acknowledgement, the register's referral.
+        shelf_acknowledge(
+            Article.objects.filter(status=ArticleStatus.APPROVED).order_by("pk").first(),
+            acting_user=staff,
+        )
+        refer(walk_in, acting_user=staff, officer=User.objects.get(username="pegawai1").staff)
     # Outside the clock: the admin's sign-in would otherwise clear them as stale.
     AccessAttempt.objects.create(username="x", ip_address="10.0.0.9", failures_since_start=1)
     AccessFailureLog.objects.create(username="x", ip_address="10.0.0.9")

@@ -44,7 +44,8 @@ def logged_actions() -> tuple[set[str], list[str]]:
     for path in sorted(PACKAGE.rglob("*.py")):
         if "migrations" in path.parts:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
@@ -59,8 +60,75 @@ def logged_actions() -> tuple[set[str], list[str]]:
             elif where.startswith("core/admin.py"):
                 pass  # the administration's actions: `admin_actions()` below
             else:
-                unread.append(where)
+                through = _through_helper(tree, node, first, constants)
+                if through:
+                    actions |= through
+                else:
+                    unread.append(where)
     return actions, unread
+
+
+def _through_helper(
+    tree: ast.Module, call: ast.Call, first: ast.expr, constants: dict[str, str]
+) -> set[str]:
+    """The actions of a module's own helper that logs an action its callers name: the
+    helper's parameter given as the action (`log_action(action, ...)`) or as the end of it
+    (`log_action(f"app.thing.{verb}", ...)`), read from every call of the helper in the
+    same module (a literal, a module constant, or a parameter of a helper in turn). Empty
+    when they cannot all be read."""
+    if isinstance(first, ast.Name):
+        param, prefix = first.id, ""
+    elif (
+        isinstance(first, ast.JoinedStr)
+        and len(first.values) == 2
+        and isinstance(first.values[0], ast.Constant)
+        and isinstance(first.values[1], ast.FormattedValue)
+        and isinstance(first.values[1].value, ast.Name)
+    ):
+        param, prefix = first.values[1].value.id, str(first.values[0].value)
+    else:
+        return set()
+    values = _passed(tree, call, param, constants, depth=3)
+    return {prefix + value for value in values} if values else set()
+
+
+def _enclosing(tree: ast.Module, node: ast.AST) -> ast.FunctionDef | None:
+    inner = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and node in ast.walk(f)]
+    return min(inner, key=lambda f: len(list(ast.walk(f))), default=None)
+
+
+def _passed(
+    tree: ast.Module, node: ast.AST, param: str, constants: dict[str, str], depth: int
+) -> set[str]:
+    """Every text given for `param` of the function around `node` by its callers."""
+    helper = _enclosing(tree, node)
+    names = [a.arg for a in helper.args.args + helper.args.kwonlyargs] if helper else []
+    if helper is None or param not in names or depth == 0:
+        return set()
+    position = (
+        [a.arg for a in helper.args.args].index(param)
+        if param in [a.arg for a in helper.args.args]
+        else None
+    )
+    found: set[str] = set()
+    for other in ast.walk(tree):
+        if not (isinstance(other, ast.Call) and getattr(other.func, "id", None) == helper.name):
+            continue
+        given = next((k.value for k in other.keywords if k.arg == param), None)
+        if given is None and position is not None and position < len(other.args):
+            given = other.args[position]
+        if isinstance(given, ast.Constant) and isinstance(given.value, str):
+            found.add(given.value)
+        elif isinstance(given, ast.Name) and given.id in constants:
+            found.add(constants[given.id])
+        elif isinstance(given, ast.Name):
+            deeper = _passed(tree, other, given.id, constants, depth - 1)
+            if not deeper:
+                return set()
+            found |= deeper
+        else:
+            return set()
+    return found
 
 
 def admin_actions() -> set[str]:
@@ -98,6 +166,11 @@ def _entry(action: str) -> SimpleNamespace:
         "text_ms": "Notis",
         "recalls": 2,
         "outcome": "Borang diberi",
+        "score": 4,
+        "reference": "BAP-PKMD-PJ-2026-000123",
+        "version": 2,
+        "review_due": "2027-06-30",
+        "officer_name": "Pegawai Satu",
     }
     return SimpleNamespace(
         action=action,

@@ -8,6 +8,10 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Customer feedback")
 
     def ready(self) -> None:
+        from weserve.core.audit_text import register_sentences
+        from weserve.feedback.audit_sentences import SENTENCES
+
+        register_sentences(SENTENCES)
         from weserve.queueing.panels import TicketLink, register_ticket_link
 
         # The mobile ticket page (behind the slip's QR code) offers the rating when the
