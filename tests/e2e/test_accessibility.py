@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, complete_current
 
 DEMO_PASSWORD = "weserve-demo"
 OFFICE = "PKMD-PJ"
@@ -131,7 +131,7 @@ def close_counter(page: Page) -> None:
     settling = page.locator("[data-settling]")
     if page.get_by_test_id("complete").count():
         expect(settling).to_have_count(0)
-        page.get_by_test_id("complete").click()
+        complete_current(page)
         expect(page.get_by_test_id("call-next")).to_be_visible()
     expect(settling).to_have_count(0)
     page.once("dialog", lambda dialog: dialog.accept())

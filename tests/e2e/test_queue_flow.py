@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, complete_current
 
 DEMO_PASSWORD = "weserve-demo"
 OFFICE = "PKMD-PJ"
@@ -56,17 +56,6 @@ def shot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"test_queue_flow-{name}.png"
     page.screenshot(path=path, full_page=True)
     return path
-
-
-def complete_current(console: Page) -> None:
-    """Complete the ticket at the counter; a customer not in the register is completed
-    anyway once the console has asked (the register's completion prompt)."""
-    console.get_by_test_id("complete").click()
-    confirm = console.get_by_test_id("complete-confirm")
-    expect(confirm.or_(console.get_by_test_id("call-next"))).to_be_visible()
-    if confirm.count():
-        expect(console.locator("[data-settling]")).to_have_count(0)
-        confirm.click()
 
 
 def pairing_code_for_a_new_kiosk(admin: Page) -> str:

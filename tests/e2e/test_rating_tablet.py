@@ -17,7 +17,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, complete_current
 from tests.e2e.test_queue_flow import contexts, new_page, sign_in  # noqa: F401
 
 OFFICE = "PKMD-PJ"
@@ -97,7 +97,7 @@ def serve_and_complete(console: Page, number: str) -> None:
         expect(current).to_be_visible()
         called = current.inner_text().strip()
         expect(settling).to_have_count(0)
-        console.get_by_test_id("complete").click()
+        complete_current(console)
         expect(console.get_by_test_id("call-next")).to_be_visible()
         if called == number:
             return

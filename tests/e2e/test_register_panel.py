@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_queue_flow import complete_current, contexts, new_page, sign_in  # noqa: F401
+from tests.e2e.conftest import ARTIFACTS, complete_current
+from tests.e2e.test_queue_flow import contexts, new_page, sign_in  # noqa: F401
 
 OFFICE = "PKMD-PJ"
 COUNTER = 1

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, complete_current
 from tests.e2e.test_display_truth import Api
 from tests.e2e.test_queue_flow import pairing_code_for_a_new_kiosk, sign_in
 
@@ -299,7 +299,7 @@ def test_the_console_marks_closed_counters_and_refuses_an_overlong_outcome(
 
         console.get_by_test_id("outcome").fill(note[:120])
         expect(settling).to_have_count(0)
-        console.get_by_test_id("complete").click()
+        complete_current(console)
         expect(console.get_by_test_id("no-customer")).to_be_visible()
     finally:
         supervisor.call("POST", f"/counters/{ids[3]}/close")
