@@ -85,6 +85,8 @@ def test_the_counter_refers_to_pegawai1_who_accepts_and_closes_it(
 
     # The directory: search by the service pegawai1 handles, choose, refer.
     section = panel.get_by_test_id("referral-section")
+    # The console takes nothing in the moment after it redraws (console.js's settling).
+    expect(settling).to_have_count(0)
     section.get_by_test_id("referral-search").fill("Warga Emas")
     choice = section.locator("label", has_text="Siti Nur Aisyah")
     expect(choice).to_be_visible()
@@ -92,6 +94,7 @@ def test_the_counter_refers_to_pegawai1_who_accepts_and_closes_it(
     choice.click()
     section.get_by_test_id("referral-note").fill("Ibu pelanggan uzur; perlu penjelasan BWE.")
     shot(console, "panel-choosing")
+    expect(settling).to_have_count(0)
     section.get_by_test_id("referral-submit").click()
     status = console.get_by_test_id("referral-status")
     expect(status.get_by_test_id("referral-state")).to_have_attribute("data-state", "pending")
