@@ -36,6 +36,7 @@ from tests.queueing.conftest import MORNING
 from weserve.api import api
 from weserve.core.models import User
 from weserve.core.tokens import issue_user_token
+from weserve.knowledge.models import Article
 from weserve.organisation.demo import DEMO_PASSWORD, load_demo
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Device, Office, Service
@@ -98,6 +99,7 @@ def _make_world() -> dict[str, Any]:
     ]
     services.open_counter(counters[0], acting_user=supervisor)
     called = services.call_next(counters[0], acting_user=supervisor)
+    articles = list(Article.objects.order_by("pk").values_list("pk", flat=True)[:5])
     return {
         "tokens": {"staff": issue_user_token(supervisor), "kiosk": kiosk_token},
         "real": {
@@ -111,6 +113,8 @@ def _make_world() -> dict[str, Any]:
             "mykad": [None, "850101-14-5123"],
             "phone": [None, "012-345 6789"],
             "forms": [[], [{"code": "BKK-01", "quantity": 2}]],
+            # The reference shelf's articles (the demo's), and one that does not exist.
+            "article_id": [*articles, 999_999],
         },
     }
 
