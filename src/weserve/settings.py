@@ -211,19 +211,11 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"] if IS_SQLITE else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels and background jobs ------------------------------------------------------
-# A socket's consumer waits for its next message with a blocking pop of up to 5 s
-# (channels_redis's brpop_timeout); redis-py 8 gives up reading any answer after its
-# default socket timeout, also 5 s, and the consumer then died with the socket (1006)
-# whenever 5 s passed without an event: every quiet display, every few seconds
-# (bench/faults.py). A read timeout well above the pop's lets the pop end on its own.
-REDIS_SOCKET_TIMEOUT_SECONDS = 15
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS}]
-            },
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     HUEY = {
