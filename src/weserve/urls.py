@@ -10,6 +10,10 @@ admin.site.site_header = "WeServe"
 admin.site.site_title = "WeServe"
 
 urlpatterns = [
+    # First: every API request (the kiosk's ticket issue among them) is resolved without
+    # trying, and failing, each app's page patterns before it. A path under api/v1/ that
+    # the API does not know falls through to the patterns below, as before.
+    path("api/v1/", api.urls),
     path("", include("weserve.core.urls")),
     path("", include("weserve.organisation.urls")),
     path("", include("weserve.queueing.urls")),
@@ -18,7 +22,6 @@ urlpatterns = [
     path("", include("weserve.knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 
