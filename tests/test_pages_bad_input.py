@@ -3,10 +3,11 @@
 The API is fuzzed from its OpenAPI document (tests/fuzz); pages have no such document.
 This walks every URL that tests/test_url_scoping.py classifies with a path (so a new page
 is covered as soon as it is classified there), as the role that may use it, and sends
-what a careless or hostile client could: NUL characters, 100,000-character text, dates
-at the ends of the calendar, booleans and huge numbers where ids go, markup. Each answer
-must be below 500. Every query string and form field a page reads is among `FIELDS` or
-the case's own data, so the junk reaches the code that parses it.
+what a careless or hostile client could: NUL characters, long text, dates at the ends of
+the calendar, booleans and huge numbers where ids go, JSON and plain-text bodies to forms.
+Each answer must be below 500 (a POST-only URL is sent POSTs). The query strings and
+form fields pages read are among `FIELDS` or the case's own data, so the junk reaches
+the code that parses it.
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ from tests.test_url_scoping import CASES, CurrentOffice, Record, _client, world 
 
 JUNK = [
     "A\x00B",
-    "x" * 100_000,
+    # Long enough to pass any max_length, short enough (× every field) to reach the form
+    # rather than the 413 of an oversized body (tests/core test that one).
+    "x" * 5_000,
     "0001-01-01",
     "9999-12-31T23:59:59",
     "true",
-    "-1",
-    "99999999999999999999999",
-    "<script>alert(1)</script>",
-    "",
-    "2026-02-30",
+    "-99999999999999999999999",
 ]
 
 # Names pages and forms read (filters, search, pagination, form fields); a page ignores
@@ -105,9 +104,9 @@ def test_no_page_answers_bad_input_with_a_500(name, world):  # noqa: F811 - the 
     answers: dict[str, int] = {}
     for junk in JUNK:
         query = {field: junk for field in fields}
-        status = client.get(path, query).status_code
-        answers[f"GET {junk[:12]!r}"] = status
-        if case.method == "post":
+        if case.method == "get":
+            answers[f"GET {junk[:12]!r}"] = client.get(path, query).status_code
+        else:
             if getattr(case, "json", False):
                 response = client.post(
                     path, data=json.dumps(query), content_type="application/json"
