@@ -212,9 +212,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels and background jobs ------------------------------------------------------
 if REDIS_URL:
+    # channels_redis's layer with reads that outlast its blocking pop and receives that
+    # end when cancelled (weserve.core.channel_layer says why).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "weserve.core.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
