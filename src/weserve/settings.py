@@ -211,6 +211,10 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"] if IS_SQLITE else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels and background jobs ------------------------------------------------------
+# How often a live socket checks that it is still subscribed, still allowed and missing
+# no events (weserve.core.live.LiveConsumer): a screen that went deaf (Redis restarted)
+# is reconnected within two checks.
+LIVE_CHECK_SECONDS = 10
 if REDIS_URL:
     # channels_redis's layer with reads that outlast its blocking pop and receives that
     # end when cancelled (weserve.core.channel_layer says why).
