@@ -153,6 +153,8 @@ def test_a_display_learns_of_calls_across_a_redis_restart_and_while_redis_is_sto
         await database_sync_to_async(redis.restart)()
         await database_sync_to_async(issue_ticket)(tree.pj, tree.services["BKK"])
         seen["after restart"] = await learns_of(ws, WITHIN)
+        if seen["after restart"] is None:
+            return seen  # deaf (what it was before the sockets checked themselves)
         if seen["after restart"][0] == "closed":
             ws = await display()  # the board reconnects (and reads the snapshot)
         await database_sync_to_async(services.call_next)(counter, acting_user=staff)

@@ -13,10 +13,15 @@ its own numbers. The protocol every live screen follows (DESIGN.md, "Live screen
    every message, so a lost send is only logged.
 
 A socket also joins a group per credential it was opened with (`credential_groups`: the
-device, the person, the person's API token). Revoking a credential calls
-`close_sockets_on_commit`, and every consumer in its groups, on whichever worker, closes
-with `CLOSE_REVOKED`: a revoked display stops receiving calls at once, not at its next
-reconnect.
+device, the person, the person's API token, the browser session). Revoking a credential
+calls `close_sockets_on_commit`, and every consumer in its groups, on whichever worker,
+closes with `CLOSE_REVOKED`: a revoked display stops receiving calls at once, not at its
+next reconnect.
+
+A socket checks itself every LIVE_CHECK_SECONDS (`LiveConsumer.check`): it joins its
+groups again, re-checks its credentials, and closes with `CLOSE_STREAM_LOST` when events
+its streams numbered never reached it, so that no screen stays open and deaf (a
+restarted Redis forgets every group).
 
 In a server process events leave through the process's outbox: request threads put them
 there and the event loop sends them after gathering a few milliseconds, one
