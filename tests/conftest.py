@@ -30,6 +30,18 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.QUEUE_CACHE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _channel_layer_of_its_own():
+    """Each test gets a channel layer made for it, as each server process has its own.
+    A test's sockets run on an event loop of their own, and channels_redis keeps receive
+    state (locks, buffers) that outlives a loop and breaks on the next one."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def tree(db: None) -> OfficeTree:
     return build_office_tree()

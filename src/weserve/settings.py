@@ -211,10 +211,16 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"] if IS_SQLITE else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels and background jobs ------------------------------------------------------
+# How often a live socket checks that it is still subscribed, still allowed and missing
+# no events (weserve.core.live.LiveConsumer): a screen that went deaf (Redis restarted)
+# is reconnected within two checks.
+LIVE_CHECK_SECONDS = 10
 if REDIS_URL:
+    # channels_redis's layer with reads that outlast its blocking pop and receives that
+    # end when cancelled (weserve.core.channel_layer says why).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "weserve.core.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
@@ -262,6 +268,22 @@ AXES_USERNAME_CALLABLE = "weserve.core.accounts.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# A failed sign-in's record keeps the request's form and query, with these fields'
+# values masked: never a password, whatever the form calls it (tests/core/
+# test_lockout_records.py). The token endpoint records no form at all (core.api_auth).
+AXES_PASSWORD_FORM_FIELD = "password"  # noqa: S105 - the field's name, not a password
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "password1",
+    "password2",
+    "old_password",
+    "new_password1",
+    "new_password2",
+    "token",
+    "csrfmiddlewaretoken",
+]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

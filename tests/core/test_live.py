@@ -3,12 +3,15 @@ caller's transaction, sent on commit, followed by a `LiveConsumer`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from django.db import transaction
+from django.test import override_settings
 from django.urls import path
 
 from tests.wsclient import WebSocket
@@ -40,14 +43,14 @@ def _listen(office_id: int, stream: str) -> tuple[str, str]:
 @pytest.mark.django_db(transaction=True)
 def test_an_event_is_numbered_in_the_transaction_and_sent_when_it_commits():
     live.detach_loop()
-    _group, channel = _listen(7, STREAM)
+    group, channel = _listen(7, STREAM)
     layer = get_channel_layer()
     with transaction.atomic():
         event = live.publish(7, STREAM, "referral_added", count=2)
         assert event == {"seq": 1, "type": "referral_added", "count": 2}
         assert live.current_seq(7, STREAM) == 1
     message = async_to_sync(layer.receive)(channel)
-    assert message == {"type": "stream.events", "events": [event]}
+    assert message == {"type": "stream.events", "group": group, "events": [event]}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -95,3 +98,87 @@ def test_a_live_consumer_forwards_its_stream_and_answers_pings():
         await ws.disconnect()
 
     async_to_sync(scenario)()
+
+
+# --- A socket checks itself (LiveConsumer.check) -----------------------------------------
+#
+# Every LIVE_CHECK_SECONDS (10 s; a fifth of a second here) a socket joins its groups
+# again and compares its stream's number in the database with the last event it
+# forwarded. These run on whichever layer the suite runs on; tests/core/
+# test_live_redis_restart.py restarts a real Redis under a display.
+
+CHECK = 0.2
+
+
+async def close_code_within(ws: WebSocket, seconds: float) -> object:
+    message = await ws.receive_output(seconds)
+    while message["type"] == "websocket.send":
+        message = await ws.receive_output(seconds)
+    assert message["type"] == "websocket.close", message
+    return message.get("code")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_that_missed_an_event_closes_so_that_its_screen_reads_the_snapshot():
+    live.detach_loop()
+
+    def numbered_but_never_sent() -> None:
+        # What a send lost on its way looks like from the socket: a number taken and
+        # committed, no event.
+        with transaction.atomic():
+            live.next_seq(1, STREAM)
+
+    async def scenario() -> object:
+        ws = WebSocket(application, "/ws/1/badges/")
+        assert await ws.connect()
+        await database_sync_to_async(numbered_but_never_sent)()
+        return await close_code_within(ws, 10 * CHECK)
+
+    with override_settings(LIVE_CHECK_SECONDS=CHECK):
+        assert async_to_sync(scenario)() == live.CLOSE_STREAM_LOST
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_that_receives_its_events_stays_open_through_its_checks():
+    live.detach_loop()
+
+    async def scenario() -> None:
+        ws = WebSocket(application, "/ws/1/badges/")
+        assert await ws.connect()
+        for _ in range(4):
+            event = await database_sync_to_async(live.publish)(1, STREAM, "referral_added")
+            assert await ws.receive_json_from() == event
+            assert await ws.receive_nothing(timeout=2 * CHECK)  # two checks at least
+        assert not ws.future.done()
+        await ws.disconnect()
+
+    with override_settings(LIVE_CHECK_SECONDS=CHECK):
+        async_to_sync(scenario)()
+
+
+async def forget_groups(layer: Any, groups: list[str]) -> None:
+    """What a restarted Redis does to every socket: it forgets the groups (and nothing
+    else: the sockets' own channels go on working)."""
+    if hasattr(layer, "groups"):  # in memory
+        for group in groups:
+            layer.groups.pop(group, None)
+    else:  # channels_redis
+        for group in groups:
+            await layer.connection(layer.consistent_hash(group)).delete(layer._group_key(group))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_whose_subscription_was_forgotten_joins_again_at_its_next_check():
+    live.detach_loop()
+
+    async def scenario() -> None:
+        ws = WebSocket(application, "/ws/1/badges/")
+        assert await ws.connect()
+        await forget_groups(get_channel_layer(), [live.group_name(1, STREAM)])
+        assert await ws.receive_nothing(timeout=3 * CHECK)  # a check or more
+        event = await database_sync_to_async(live.publish)(1, STREAM, "referral_added")
+        assert await ws.receive_json_from() == event
+        await ws.disconnect()
+
+    with override_settings(LIVE_CHECK_SECONDS=CHECK):
+        async_to_sync(scenario)()

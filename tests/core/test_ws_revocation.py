@@ -7,6 +7,7 @@ lost its credential stops receiving events within seconds, not at its next recon
 
 from __future__ import annotations
 
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.factories import PASSWORD, build_office_tree, issue_ticket, make_user
@@ -23,6 +24,7 @@ from tests.wsclient import WebSocket
 from weserve.asgi import application
 from weserve.core.accounts import account_deactivated
 from weserve.core.live import CLOSE_REVOKED
+from weserve.core.models import AuditLog
 from weserve.core.roles import Role
 from weserve.organisation.devices import create_device, create_pairing_code, redeem_pairing_code
 
@@ -274,3 +276,112 @@ def test_a_nul_in_a_socket_path_is_refused_not_an_error():
         return await WebSocket(application, "/ws/tickets/\x00abc/").connect()
 
     assert async_to_sync(scenario)() is False
+
+
+# --- Every path that changes the user row (weserve.core.accounts) -------------------------
+
+
+def test_changepassword_in_the_shell_closes_the_persons_sockets_and_ends_api_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from django.contrib.auth.management.commands import changepassword
+
+    tree = build_office_tree()
+    user = make_user("penyelia", tree.pj, Role.SUPERVISOR)
+    token = api_token("penyelia")
+    browser = Client()
+    browser.force_login(user)
+    # Django's command asks twice at a prompt; the operator types the same password.
+    monkeypatch.setattr(
+        changepassword.Command, "_get_pass", lambda self, prompt="": "a-new-long-passphrase-9"
+    )
+
+    async def scenario() -> None:
+        by_session = await open_socket(COUNTERS, session_of(browser))
+        by_token = await open_socket(DISPLAY, bearer(token))
+        await database_sync_to_async(call_command)("changepassword", "penyelia", stdout=StringIO())
+        assert await close_code(by_session) == CLOSE_REVOKED
+        assert await close_code(by_token) == CLOSE_REVOKED
+
+    async_to_sync(scenario)()
+    offices = Client().get("/api/v1/offices", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert offices.status_code == 401
+    entry = AuditLog.objects.get(action="core.user.password_changed")
+    assert entry.user is None  # the shell: nobody signed in did it
+    assert entry.data["tokens_revoked"] == 1
+
+
+def test_password_sign_in_switched_off_or_account_switched_off_in_the_shell_closes_sockets():
+    tree = build_office_tree()
+    one = make_user("penyelia", tree.pj, Role.SUPERVISOR)
+    two = make_user("kaunter", tree.pj, Role.COUNTER_STAFF)
+    first, second = api_token("penyelia"), api_token("kaunter")
+
+    def unusable() -> None:
+        one.set_unusable_password()
+        one.save()
+
+    def switched_off() -> None:
+        two.is_active = False
+        two.save()
+
+    async def scenario() -> None:
+        ws_one = await open_socket(DISPLAY, bearer(first))
+        ws_two = await open_socket(COUNTERS, bearer(second))
+        await database_sync_to_async(unusable)()
+        assert await close_code(ws_one) == CLOSE_REVOKED
+        assert await still_open(ws_two)
+        await database_sync_to_async(switched_off)()
+        assert await close_code(ws_two) == CLOSE_REVOKED
+
+    async_to_sync(scenario)()
+    assert AuditLog.objects.filter(action="core.user.deactivated").count() == 1
+
+
+def test_saving_a_person_otherwise_ends_nothing():
+    # A new hash for the same password (a hasher upgrade at sign-in), a changed name, a
+    # switched-off account saved again: none is a change of access.
+    tree = build_office_tree()
+    user = make_user("penyelia", tree.pj, Role.SUPERVISOR)
+    token = api_token("penyelia")
+    hashers = ["django.contrib.auth.hashers.ScryptPasswordHasher", *settings.PASSWORD_HASHERS]
+
+    async def scenario() -> None:
+        ws = await open_socket(DISPLAY, bearer(token))
+
+        def save_otherwise() -> None:
+            with override_settings(PASSWORD_HASHERS=hashers):
+                fresh = type(user).objects.get(pk=user.pk)
+                before = fresh.password
+                assert fresh.check_password(PASSWORD)  # re-hashed and saved on the way
+                assert type(user).objects.get(pk=user.pk).password != before
+            fresh.first_name = "Siti"
+            fresh.save()
+
+        await database_sync_to_async(save_otherwise)()
+        assert await still_open(ws)
+        await ws.disconnect()
+
+    async_to_sync(scenario)()
+    offices = Client().get("/api/v1/offices", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert offices.status_code == 200
+    assert not AuditLog.objects.filter(action__startswith="core.user.").exists()
+
+
+def test_signing_out_closes_that_sessions_sockets_and_no_others():
+    tree = build_office_tree()
+    user = make_user("penyelia", tree.pj, Role.SUPERVISOR)
+    here, elsewhere = Client(), Client()
+    here.force_login(user)
+    elsewhere.force_login(user)
+
+    async def scenario() -> None:
+        mine = await open_socket(COUNTERS, session_of(here))
+        theirs = await open_socket(COUNTERS, session_of(elsewhere))
+        response = await database_sync_to_async(here.post)(reverse("logout"))
+        assert response.status_code == 302
+        assert await close_code(mine) == CLOSE_REVOKED
+        assert await still_open(theirs)
+        await theirs.disconnect()
+
+    async_to_sync(scenario)()

@@ -89,4 +89,8 @@ def test_without_a_server_loop_an_event_is_sent_at_once():
     events.send(999_002, {"seq": 1, "type": "issued"})
     message = async_to_sync(layer.receive)(channel)
     async_to_sync(layer.group_discard)(group, channel)
-    assert message == {"type": "stream.events", "events": [{"seq": 1, "type": "issued"}]}
+    assert message == {
+        "type": "stream.events",
+        "group": group,
+        "events": [{"seq": 1, "type": "issued"}],
+    }

@@ -7,15 +7,15 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 
-from weserve.core.accounts import password_changed
+from weserve.core.accounts import acting
 from weserve.core.net import client_ip
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     """Django's page; a new password also revokes the person's API tokens and closes
-    their open sockets (this browser's session is kept, as Django keeps it)."""
+    their open sockets (weserve.core.accounts; this browser's session is kept, as Django
+    keeps it)."""
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        password_changed(form.user, acting_user=form.user, ip=client_ip(self.request))
-        return response
+        with acting(form.user, client_ip(self.request)):
+            return super().form_valid(form)

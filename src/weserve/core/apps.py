@@ -29,6 +29,20 @@ class CoreConfig(AppConfig):
             )
         )
 
+        # What ends a person's access ends their tokens and sockets on every path that
+        # changes the user row, Django's own included (weserve.core.accounts says why).
+        from django.contrib.auth import get_user_model, user_logged_out
+        from django.db.models.signals import post_save, pre_save
+
+        from weserve.core import accounts
+
+        user_model = get_user_model()
+        pre_save.connect(
+            accounts.user_saving, sender=user_model, dispatch_uid="weserve.user_saving"
+        )
+        post_save.connect(accounts.user_saved, sender=user_model, dispatch_uid="weserve.user_saved")
+        user_logged_out.connect(accounts.signed_out, dispatch_uid="weserve.signed_out")
+
         from weserve.core.audit_sentences import SENTENCES
         from weserve.core.audit_text import register_sentences
 

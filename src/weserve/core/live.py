@@ -13,10 +13,15 @@ its own numbers. The protocol every live screen follows (DESIGN.md, "Live screen
    every message, so a lost send is only logged.
 
 A socket also joins a group per credential it was opened with (`credential_groups`: the
-device, the person, the person's API token). Revoking a credential calls
-`close_sockets_on_commit`, and every consumer in its groups, on whichever worker, closes
-with `CLOSE_REVOKED`: a revoked display stops receiving calls at once, not at its next
-reconnect.
+device, the person, the person's API token, the browser session). Revoking a credential
+calls `close_sockets_on_commit`, and every consumer in its groups, on whichever worker,
+closes with `CLOSE_REVOKED`: a revoked display stops receiving calls at once, not at its
+next reconnect.
+
+A socket checks itself every LIVE_CHECK_SECONDS (`LiveConsumer.check`): it joins its
+groups again, re-checks its credentials, and closes with `CLOSE_STREAM_LOST` when events
+its streams numbered never reached it, so that no screen stays open and deaf (a
+restarted Redis forgets every group).
 
 In a server process events leave through the process's outbox: request threads put them
 there and the event loop sends them after gathering a few milliseconds, one
@@ -29,15 +34,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import logging
+import random
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 
 from weserve.core.models import StreamSequence
 
@@ -138,9 +147,10 @@ def send(office_id: int, stream: str, event: Event) -> None:
     _send_now(group, [event])
 
 
-def batch_message(batch: list[Event]) -> dict[str, Any]:
-    """The channel-layer message that carries events to a group's consumers."""
-    return {"type": "stream.events", "events": batch}
+def batch_message(group: str, batch: list[Event]) -> dict[str, Any]:
+    """The channel-layer message that carries events to a group's consumers (which
+    follow each group's numbers: `LiveConsumer.check`)."""
+    return {"type": "stream.events", "group": group, "events": batch}
 
 
 def _send_now(group: str, batch: list[Event]) -> None:
@@ -148,7 +158,7 @@ def _send_now(group: str, batch: list[Event]) -> None:
     if layer is None or not batch:
         return
     try:
-        async_to_sync(layer.group_send)(group, batch_message(batch))
+        async_to_sync(layer.group_send)(group, batch_message(group, batch))
     except Exception:  # noqa: BLE001 - a lost push is repaired by the snapshot
         log.warning("could not send live event to %s", group, exc_info=True)
 
@@ -202,7 +212,7 @@ async def _flush() -> None:
                 return
         by_group = _by_group(batch)
         results = await asyncio.gather(
-            *(layer.group_send(g, batch_message(evs)) for g, evs in by_group.items()),
+            *(layer.group_send(g, batch_message(g, evs)) for g, evs in by_group.items()),
             return_exceptions=True,
         )
         for group, result in zip(by_group, results, strict=True):
@@ -228,6 +238,10 @@ class AttachLoopMiddleware:
 # application's; 4401 reads as "no longer authenticated", beside 4404 for a refusal).
 CLOSE_REVOKED = 4401
 REVOKED_MESSAGE = {"type": "credential.revoked"}
+# The close code of a socket that lost its subscription (the channel layer restarted or
+# cannot be reached, or events did not arrive): the screen reconnects and reads the
+# snapshot, or polls it while the channel layer stays away ("503" of live streams).
+CLOSE_STREAM_LOST = 4503
 
 
 def device_group(device_id: int) -> str:
@@ -245,8 +259,16 @@ def token_group(token_id: int) -> str:
     return f"token.{token_id}"
 
 
+def session_group(session_key: str) -> str:
+    """The group of every socket opened with one browser session (signing out closes
+    them). Named by a hash: the channel layer's keys are no place for a session key."""
+    digest = hashlib.sha256(f"weserve.live.session:{session_key}".encode()).hexdigest()
+    return f"session.{digest[:40]}"
+
+
 def credential_groups(scope: Mapping[str, Any]) -> list[str]:
-    """The credential groups of a socket: its device, its person and its API token."""
+    """The credential groups of a socket: its device, its person, its API token and
+    its browser session."""
     groups: list[str] = []
     principal = scope.get("principal")
     if principal is not None:
@@ -259,6 +281,10 @@ def credential_groups(scope: Mapping[str, Any]) -> list[str]:
     user = scope.get("user")
     if user is not None and user.is_authenticated:
         groups.append(user_group(user.pk))
+        session = scope.get("session")
+        key = getattr(session, "session_key", None)
+        if key:
+            groups.append(session_group(key))
     return list(dict.fromkeys(groups))
 
 
@@ -273,8 +299,8 @@ def close_sockets(*groups: str) -> None:
         try:
             async_to_sync(layer.group_send)(group, REVOKED_MESSAGE)
         except Exception:  # noqa: BLE001 - the credential is dead either way
-            # The socket's next reconnect is refused; until then it goes on listening,
-            # which the log must say.
+            # The socket's next check (LiveConsumer.check) or reconnect is refused;
+            # until then it goes on listening, which the log must say.
             log.error("could not close the sockets of %s", group, exc_info=True)
 
 
@@ -283,22 +309,50 @@ def close_sockets_on_commit(*groups: str) -> None:
     transaction.on_commit(functools.partial(close_sockets, *groups))
 
 
+def check_seconds() -> float:
+    """How often a live socket checks itself (settings.LIVE_CHECK_SECONDS)."""
+    return float(getattr(settings, "LIVE_CHECK_SECONDS", 10))
+
+
+@database_sync_to_async
+def _current_seqs(streams: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    return {(office_id, stream): current_seq(office_id, stream) for office_id, stream in streams}
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Forwards one office stream's events to a screen's socket.
 
     A subclass names its `stream`, decides in `connect` whether the caller may follow
     the office (closing with 4404 otherwise, so another office's existence is not
-    disclosed) and then calls `join(office_id)`. It may reshape what it forwards
-    (`send_event`, or `stream_events` for a whole batch). Screens only listen; a
-    `{"type": "ping"}` is answered with `{"type": "pong"}` so proxies keep idle sockets.
+    disclosed) and then calls `join(office_id)`; it may follow more streams with
+    `follow`. It may reshape what it forwards (`send_event`, or `stream_events` for a
+    whole batch). Screens only listen; a `{"type": "ping"}` is answered with
+    `{"type": "pong"}` so proxies keep idle sockets.
 
     The socket also joins its credential groups, and closes with `CLOSE_REVOKED` when
     its credential is revoked (`close_sockets`).
+
+    Every `check_seconds()` the socket checks itself (`check`): it joins its groups
+    again (a restarted Redis has forgotten them; channels_redis also forgets a member
+    after a day), asks whether its credentials still hold (a revocation whose close
+    message was lost), and compares each stream's number in the database with the last
+    event it forwarded. Events numbered at the previous check that still have not
+    arrived were lost: it closes with `CLOSE_STREAM_LOST`, and the screen reconnects and
+    reads the snapshot. A channel layer that cannot be reached closes it the same way,
+    and the screen polls the snapshot until the layer is back.
     """
 
     stream: str = ""
     group: str | None = None
     credentials: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.followed: dict[str, tuple[int, str]] = {}  # group -> (office id, stream)
+        self.forwarded: dict[str, int] = {}  # group -> the highest number forwarded
+        self.due: dict[str, int] = {}  # group -> the number the database had at the last check
+        self.watcher: asyncio.Future[None] | None = None
+        self.closing = False
 
     async def join(self, office_id: int) -> None:
         self.credentials = tuple(credential_groups(self.scope))
@@ -311,15 +365,85 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if self.credentials and not await still_authorised(self.scope):
             await self.close(code=CLOSE_REVOKED)
             return
-        self.group = group_name(office_id, self.stream)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.group = await self.follow(office_id, self.stream)
         await self.accept()
+        self.watcher = asyncio.ensure_future(self._watch())
+
+    async def follow(self, office_id: int, stream: str) -> str:
+        """Forward this office stream's events too; returns its group."""
+        group = group_name(office_id, stream)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.followed[group] = (office_id, stream)
+        # Read after joining: an event committed from here on reaches this socket.
+        seqs = await _current_seqs([(office_id, stream)])
+        self.forwarded[group] = seqs[(office_id, stream)]
+        return group
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        for group in self.credentials:
+        if self.watcher is not None:
+            self.watcher.cancel()
+        for group in (*self.followed, *self.credentials):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
+    async def _watch(self) -> None:
+        every = check_seconds()
+        while not self.closing:
+            # Spread out, so that the sockets opened together after a restart do not all
+            # check at the same moment.
+            await asyncio.sleep(every * random.uniform(0.8, 1.2))  # noqa: S311 - not a secret
+            try:
+                code = await self.check()
+            except Exception:  # noqa: BLE001 - the next check tries again
+                log.warning("a live socket's check failed", exc_info=True)
+                continue
+            if code is not None:
+                await self.close(code=code)
+                return
+
+    async def check(self) -> int | None:
+        """The code to close this socket with, or None while it is subscribed, allowed
+        and receiving what its streams number."""
+        try:
+            for group in (*self.followed, *self.credentials):
+                await self.channel_layer.group_add(group, self.channel_name)
+        except Exception:  # noqa: BLE001 - whatever the layer says, it is not listening
+            log.warning("live socket lost its channel layer; closing it", exc_info=True)
+            return CLOSE_STREAM_LOST
+        from weserve.core.ws import still_authorised
+
+        if self.credentials and not await still_authorised(self.scope, fresh_session=True):
+            return CLOSE_REVOKED
+        try:
+            numbers = await _current_seqs(list(self.followed.values()))
+        except DatabaseError:
+            return None  # the snapshot cannot be read either; nothing to tell the screen
+        lost = False
+        for group, key in self.followed.items():
+            now, seen = numbers[key], self.forwarded.get(group, 0)
+            if seen < self.due.get(group, 0):
+                lost = True  # numbered a whole check ago and never arrived
+            if seen < now:
+                self.due[group] = now
+            else:
+                self.due.pop(group, None)
+        if lost:
+            log.warning("live socket missed events of %s; closing it", ", ".join(self.followed))
+            return CLOSE_STREAM_LOST
+        return None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "stream.events" and message.get("group") in self.forwarded:
+            numbers = [e["seq"] for e in message["events"] if isinstance(e.get("seq"), int)]
+            if numbers:
+                group = message["group"]
+                self.forwarded[group] = max(self.forwarded[group], *numbers)
+        await super().dispatch(message)
 
     async def credential_revoked(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_REVOKED)

@@ -9,6 +9,7 @@ credential check like any other client.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,9 +48,13 @@ def _identity(principal: Principal | None) -> tuple[Any, Any, Any]:
     return (user_id, device_id, principal.token_id)
 
 
-async def still_authorised(scope: Mapping[str, Any]) -> bool:
+async def still_authorised(scope: Mapping[str, Any], *, fresh_session: bool = False) -> bool:
     """Whether the credentials a socket was opened with are still good: the same token,
-    device or session resolves to the same caller as at the handshake."""
+    device or session resolves to the same caller as at the handshake.
+
+    `fresh_session` reads the session from the store again rather than the copy the
+    socket loaded at its handshake: a session ended since (signed out, flushed) counts.
+    """
     headers = dict(scope.get("headers", []))
     before = scope.get("principal")
     if before is not None:
@@ -58,6 +63,10 @@ async def still_authorised(scope: Mapping[str, Any]) -> bool:
             return False
     user = scope.get("user")
     if user is not None and user.is_authenticated:
+        if fresh_session:
+            key = getattr(scope.get("session"), "session_key", None)
+            store = import_module(settings.SESSION_ENGINE).SessionStore
+            scope = {**scope, "session": store(session_key=key)}
         # Channels checks the session and its password hash, as Django does per request.
         current = await get_user(scope)  # type: ignore[arg-type]  # a socket's scope
         if not current.is_authenticated or current.pk != user.pk:

@@ -68,13 +68,7 @@ class TabletConsumer(live.LiveConsumer):
         office_id, self.counter_id = found
         await self.join(office_id)
         if self.group is not None:
-            self.feedback_group = live.group_name(office_id, FEEDBACK)
-            await self.channel_layer.group_add(self.feedback_group, self.channel_name)
-
-    async def disconnect(self, code: int) -> None:
-        await super().disconnect(code)
-        if self.feedback_group:
-            await self.channel_layer.group_discard(self.feedback_group, self.channel_name)
+            self.feedback_group = await self.follow(office_id, FEEDBACK)
 
     async def stream_events(self, message: dict[str, Any]) -> None:
         if self.counter_id is None:

@@ -16,18 +16,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from weserve.core.accounts import account_deactivated, password_changed
+from weserve.core.accounts import acting
 from weserve.core.admin import AuditedAdminMixin, sees_all_offices
 from weserve.core.admin_mixins import NamedInputsAdminMixin, NoDeleteAdminMixin
 from weserve.core.models import User
@@ -436,9 +434,9 @@ class UserAdmin(AuditedAdminMixin, NoDeleteAdminMixin, NamedInputsAdminMixin, Dj
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            account_deactivated(obj, acting_user=request.user, ip=client_ip(request))
+        # Switching an account off ends its tokens and sockets (weserve.core.accounts).
+        with acting(request.user, client_ip(request)):
+            super().save_model(request, obj, form, change)
         if not change:
             StaffMember.objects.create(
                 user=obj,
@@ -455,15 +453,8 @@ class UserAdmin(AuditedAdminMixin, NoDeleteAdminMixin, NamedInputsAdminMixin, Dj
     ) -> HttpResponse:
         """Django's password page; a new password also ends the person's tokens and
         sockets (weserve.core.accounts)."""
-        user = self.get_object(request, unquote(id))
-        before = user.password if user is not None else None
-        with transaction.atomic():
-            response = super().user_change_password(request, id, form_url)
-            if user is not None and request.method == "POST":
-                user.refresh_from_db(fields=["password"])
-                if user.password != before:
-                    password_changed(user, acting_user=request.user, ip=client_ip(request))
-        return response
+        with acting(request.user, client_ip(request)):
+            return super().user_change_password(request, id, form_url)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
