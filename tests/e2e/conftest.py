@@ -94,7 +94,8 @@ class Server:
             env=self.env,
             capture_output=True,
             text=True,
-            timeout=600,
+            # Well under a minute alone; a busy shared machine took over ten.
+            timeout=1800,
         )
         if demo.returncode != 0:
             pytest.fail(f"`weserve demo` failed:\n{demo.stdout}\n{demo.stderr}")
