@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, complete_current
+from tests.e2e.test_display_truth import Api
 
 DEMO_PASSWORD = "weserve-demo"
 OFFICE = "PKMD-PJ"
@@ -298,8 +299,10 @@ def test_the_console_and_live_view_survive_a_lost_server_and_keep_to_their_csp(
         page.goto(url)
         if username == CLERK:
             open_counter(page)
-            # The console opened afresh with a customer in progress, then acted on: htmx
-            # used to copy the outcome field's (empty) style attribute into the new one.
+            # A customer for the counter (it serves every service), called and served; the
+            # console is then opened afresh with the customer in progress and acted on:
+            # htmx used to copy the outcome field's (empty) style attribute into the new one.
+            Api(live_weserve, CLERK).ok("POST", f"/offices/{OFFICE}/tickets", {"service": "INFO"})
             for action in ("call-next", "recall", "start", "reopen", "complete"):
                 if action == "reopen":
                     page.goto(url)
