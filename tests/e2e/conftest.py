@@ -72,50 +72,82 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="package")
-def live_weserve(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a `weserve serve` holding the demo data."""
-    var_dir = tmp_path_factory.mktemp("e2e-var")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("WESERVE_") and key not in _OWN_CONFIG
-    }
-    env["WESERVE_VAR_DIR"] = str(var_dir)
-    env["DATABASE_URL"] = f"sqlite:///{var_dir / 'weserve.sqlite3'}"
-    weserve = [sys.executable, "-m", "weserve"]
+class Server:
+    """A `weserve serve` on a file SQLite database in a fresh var/ directory filled by
+    `weserve demo`; stoppable and started again on the same port (a board that lost its
+    server, tests/e2e/test_display_truth.py)."""
 
-    demo = subprocess.run(  # noqa: S603
-        [*weserve, "demo"], env=env, capture_output=True, text=True, timeout=600
-    )
-    if demo.returncode != 0:
-        pytest.fail(f"`weserve demo` failed:\n{demo.stdout}\n{demo.stderr}")
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = var_dir / "serve.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(  # noqa: S603
-            [*weserve, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    def __init__(self, var_dir: Path) -> None:
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("WESERVE_") and key not in _OWN_CONFIG
+        }
+        self.env["WESERVE_VAR_DIR"] = str(var_dir)
+        self.env["DATABASE_URL"] = f"sqlite:///{var_dir / 'weserve.sqlite3'}"
+        self.log_path = var_dir / "serve.log"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+        demo = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "weserve", "demo"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            # Well under a minute alone; a busy shared machine took over ten.
+            timeout=1800,
         )
-    try:
+        if demo.returncode != 0:
+            pytest.fail(f"`weserve demo` failed:\n{demo.stdout}\n{demo.stderr}")
+
+    def start(self) -> None:
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "weserve", "serve", "--host", "127.0.0.1"]
+                + ["--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _healthy(f"{base_url}/healthz"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"`weserve serve` did not become healthy:\n{log_path.read_text()}")
-            time.sleep(0.25)
-        yield base_url
-    finally:
-        # SIGTERM is the graceful stop: the server also stops its background worker.
-        server.send_signal(signal.SIGTERM)
+        while not _healthy(f"{self.url}/healthz"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"`weserve serve` did not become healthy:\n{self.log_path.read_text()}")
+            time.sleep(0.1)
+
+    def signal_stop(self) -> None:
+        """SIGTERM is the graceful stop: the server also stops its background worker."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self) -> None:
+        assert self.process is not None
         try:
-            server.wait(30)
+            self.process.wait(30)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture(scope="package")
+def weserve_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The one `weserve serve` of the browser tests, holding the demo data. Tests that stop
+    it start it again before they end."""
+    server = Server(tmp_path_factory.mktemp("e2e-var"))
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            server.signal_stop()
+            server.wait_stopped()
+
+
+@pytest.fixture(scope="package")
+def live_weserve(weserve_server: Server) -> str:
+    """The base URL of the `weserve serve` holding the demo data."""
+    return weserve_server.url
 
 
 @pytest.fixture(scope="package")
