@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from weserve.register.nav import referral_badge
 from weserve.register.selectors import (
     entry_referrals,
     inbox,
+    overdue_referrals,
     referable_officers,
     with_referral_details,
 )
@@ -216,3 +218,22 @@ def close_view(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _after_action(
         request, _("The referral of {name} is closed.").format(name=referral.entry.name)
     )
+
+
+def live_overdue_context(office: Any, now: Any) -> dict[str, Any]:
+    """The register's section of the supervisor's live view (queueing.panels.LiveSection)."""
+    return {"office": office, **overdue_referrals(office, now)}
+
+
+@never_cache
+@login_required
+@require_GET
+def live_overdue_view(request: HttpRequest) -> HttpResponse:
+    """The live view's overdue referrals alone, refreshed on the referrals stream."""
+    office = getattr(request, "office", None)
+    if office is None:
+        raise Http404
+    if office.pk not in overseen_office_ids(request.user):
+        raise PermissionDenied
+    section = live_overdue_context(office, clock.now())
+    return render(request, "register/live_overdue.html", {"section": section, "office": office})
