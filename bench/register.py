@@ -203,7 +203,7 @@ def _fill(world: dict[str, Any], rows: int) -> float:
                 'Bertanya tentang bantuan dan dokumen yang perlu dibawa',
                 (%(actions)s::text[])[1 + (g / 11) %% 5],
                 ''
-            FROM generate_series(0, %(rows)s - 1) AS g
+            FROM generate_series(0::bigint, %(rows)s - 1) AS g
             """,
             {
                 "offices": office_ids,
