@@ -47,6 +47,12 @@ QUERY_MAX = 100
 _entries = RegisterEntry.objects.select_related("office", "ticket")
 
 
+def _is_id(value: str) -> bool:
+    """Plain ASCII digits that fit a database id. str.isdigit() alone lets through "²",
+    which int() refuses (a 500), and numbers past a bigint."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def _query(request: HttpRequest) -> str:
     return " ".join(request.GET.get("q", request.POST.get("q", "")).split())[:QUERY_MAX]
 
@@ -94,7 +100,7 @@ def entry_referrals_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     chosen = request.POST.get("officer", "").strip()[:20]
     note = request.POST.get("note", "")[: REFERRAL_NOTE_MAX * 2]
     query = _query(request)
-    officer = StaffMember.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    officer = StaffMember.objects.filter(pk=int(chosen)).first() if _is_id(chosen) else None
     try:
         services.refer(entry, acting_user=user, officer=officer, note=note)
     except InvalidEntry as exc:
