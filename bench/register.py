@@ -324,6 +324,13 @@ def _export_child(kind: str, office_code: str, username: str) -> None:
     import resource
 
     _setup()
+    from django.conf import settings
+
+    # No collected static files here: pages (a login redirect, an error) use plain ones.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     from django.contrib.auth import get_user_model
     from django.core.handlers.asgi import ASGIHandler
     from django.test import Client
@@ -359,8 +366,15 @@ def _export_child(kind: str, office_code: str, username: str) -> None:
     sent = {"bytes": 0, "messages": 0, "status": None, "first_byte_s": None}
     started = time.perf_counter()
 
+    received = {"body": False}
+
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if not received["body"]:
+            received["body"] = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        # The client stays connected: Django cancels this wait once the response is sent.
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":

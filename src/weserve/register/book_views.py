@@ -123,8 +123,7 @@ def _page(
         "search_url": reverse("register_search", args=[office.code]),
         "error": error,
     }
-    template = "register/search_results.html" if request.htmx else "register/search.html"  # type: ignore[attr-defined]
-    return render(request, template, context, status=status)
+    return render(request, "register/search.html", context, status=status)
 
 
 def _staff_name(entry: Any) -> str:
