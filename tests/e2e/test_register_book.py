@@ -75,7 +75,7 @@ def test_a_supervisor_finds_a_walk_in_exports_it_and_prints_the_day(
 
     href = page.get_by_test_id("print-day").get_attribute("href")
     assert href is not None
-    pdf = page.request.get(href)
+    pdf = page.request.get(href, timeout=120_000)  # WeasyPrint's first print is slow
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
 
