@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/weserve_h15_bench python bench/register.py
     python bench/register.py --rows 200000      # a smaller run
     python bench/register.py --keep             # reuse the rows of the previous run
+    python bench/register.py --keep --no-export # the queries only
 
 PostgreSQL only (it refuses SQLite). It migrates the database it is given, makes its own
 offices (BENCH-ST, a state office, with OFFICES district offices below it), services and
@@ -428,6 +429,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=ROWS)
     parser.add_argument("--keep", action="store_true", help="reuse the rows already there")
+    parser.add_argument("--no-export", action="store_true", help="time the queries only")
     parser.add_argument("--export-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
@@ -452,7 +454,8 @@ def main() -> None:
             + (f"  ({ratio}x COUNT(*))" if ratio is not None else "")
         )
     plans = _explain(world)
-    exports = {kind: _export(world, kind) for kind in ("streaming", "django")}
+    kinds = () if args.no_export else ("streaming", "django")
+    exports = {kind: _export(world, kind) for kind in kinds}
     for kind, figures in exports.items():
         print(f"export {kind}: {figures}")
     results = {
