@@ -225,6 +225,21 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
     "referral_officers": Record(
         lambda r: f"/register/entries/{r.entry.pk}/officers/?q=pegawai", "petugas", "telefonis"
     ),
+    "register_walk_in": CurrentOffice("/register/walk-in/", "petugas", "telefonis"),
+    "register_entry": Record(lambda r: f"/register/entries/{r.entry.pk}/", "petugas", "telefonis"),
+    # The register for its readers: counter staff keep it but do not search or export it.
+    "register_home": CurrentOffice("/register/", "penyelia", "petugas"),
+    "register_search": Record(lambda r: "/register/offices/PKMD-PJ/", "penyelia", "petugas"),
+    "register_export_csv": Record(
+        lambda r: "/register/offices/PKMD-PJ/export.csv", "penyelia", "petugas"
+    ),
+    "register_export_xlsx": Record(
+        lambda r: "/register/offices/PKMD-PJ/export.xlsx", "penyelia", "petugas"
+    ),
+    "register_print_day": Record(
+        lambda r: "/register/offices/PKMD-PJ/print/?date=2026-01-05", "penyelia", "petugas"
+    ),
+    "live_overdue_referrals": CurrentOffice("/referrals/overdue/", "penyelia", "petugas"),
     "referral_inbox": CurrentOffice("/referrals/", "pegawai", "petugas"),
     "referral_badge": CurrentOffice("/referrals/badge/", "pegawai", "petugas"),
     "referral_accept": Record(

@@ -90,3 +90,36 @@ def test_charts_are_labelled_svg_with_text_kept_as_text():
     assert "Kaunter 1" in svg  # text, not paths: selectable, searchable, small
     line = documents.line_chart(["1/12", "2/12"], {"A": [1, None], "B": [2, 3]}, label="Trend <x>")
     assert 'aria-label="Trend &lt;x&gt;"' in line
+
+
+def test_a_csv_export_streams_under_asgi_a_batch_at_a_time():
+    """Django's ASGI handler iterates a response with `async for`; given a plain
+    StreamingHttpResponse over a sync iterator it reads every row into a list first. Ours
+    pulls a batch at a time, so the server's memory does not grow with the export."""
+    import asyncio
+
+    from weserve.core.documents import ASGI_BATCH, csv_response
+
+    pulled = {"rows": 0}
+    total = ASGI_BATCH * 10
+
+    def rows():
+        for number in range(total):
+            pulled["rows"] += 1
+            yield [number, "Nama"]
+
+    response = csv_response("x.csv", ["n", "name"], rows())
+
+    async def first_parts() -> tuple[int, int]:
+        parts = aiter(response)
+        await anext(parts)
+        after_first = pulled["rows"]
+        count = 1
+        async for _part in parts:
+            count += 1
+        return after_first, count
+
+    after_first, parts = asyncio.run(first_parts())
+    assert after_first <= ASGI_BATCH
+    assert parts == total + 2  # the byte-order mark, the header, every row
+    assert pulled["rows"] == total

@@ -184,6 +184,8 @@ def test_every_page_in_both_languages_has_no_serious_or_critical_axe_finding(
             "/",
             "/counter/live/",
             "/audit/",
+            f"/register/offices/{OFFICE}/",
+            "/register/walk-in/",
             "/display/notices/",
             f"/display/{OFFICE}/notices/",
             "/accounts/password/",

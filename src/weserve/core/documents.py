@@ -2,7 +2,8 @@
 
 Every app's exports and reports go through here, so the rules live once:
 
-- CSV streams row by row (`StreamingHttpResponse`) and XLSX is written by openpyxl's
+- CSV streams row by row (`StreamingHttpResponse`, also under ASGI: see
+  `_PulledInBatches`) and XLSX is written by openpyxl's
   write-only workbook into a spooled temporary file, so a year's export keeps the
   server's memory flat. Pass an iterator (a queryset's `.iterator()` or a generator),
   never a list of every row.
@@ -23,9 +24,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -84,13 +86,50 @@ def _csv_text(value: Any) -> Any:
     return value
 
 
+# Parts (CSV lines, file blocks) fetched from the worker thread at a time under ASGI.
+ASGI_BATCH = 500
+
+
+def _next_batch(parts: Iterator[bytes]) -> list[bytes]:
+    return list(itertools.islice(parts, ASGI_BATCH))
+
+
+class _PulledInBatches:
+    """Streams a synchronous iterator under ASGI a batch at a time.
+
+    Django's ASGI handler, given a synchronous iterator, runs `sync_to_async(list)` over it
+    (django/http/response.py, StreamingHttpResponse.__aiter__): the whole export sits in
+    the server's memory before its first byte leaves. Here the rows are pulled in batches
+    on the request's own thread (thread_sensitive: the database cursor of a queryset's
+    `.iterator()` lives there), so memory stays flat however long the export. WSGI and
+    the test client iterate synchronously as before.
+    """
+
+    streaming_content: Any
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        from asgiref.sync import sync_to_async
+
+        parts = iter(self.streaming_content)
+        take = sync_to_async(_next_batch, thread_sensitive=True)
+        while batch := await take(parts):
+            for part in batch:
+                yield part
+
+
+class StreamingRows(_PulledInBatches, StreamingHttpResponse):
+    """A streaming response that stays streaming under ASGI."""
+
+
+class StreamingFile(_PulledInBatches, FileResponse):
+    """A file response read a batch of blocks at a time under ASGI."""
+
+
 def csv_response(
     filename: str, header: Sequence[Any], rows: Iterable[Sequence[Any]]
 ) -> StreamingHttpResponse:
     """A CSV download that streams: rows are written as they are read."""
-    response = StreamingHttpResponse(
-        _csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingRows(_csv_lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _disposition(filename)
     return response
 
@@ -152,7 +191,7 @@ def _sheet_title(title: str) -> str:
 
 def xlsx_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
     """An XLSX download, written without holding every row in memory."""
-    response = FileResponse(xlsx_file(sheets), content_type=XLSX_TYPE)
+    response = StreamingFile(xlsx_file(sheets), content_type=XLSX_TYPE)
     response["Content-Disposition"] = _disposition(filename)
     return response
 

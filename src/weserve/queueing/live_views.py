@@ -36,6 +36,7 @@ from weserve.queueing.console_views import (
     staff_principal,
 )
 from weserve.queueing.models import TicketStatus
+from weserve.queueing.panels import live_sections
 from weserve.queueing.selectors import counters_with_state, waiting_by_service
 
 
@@ -107,6 +108,8 @@ def live_context(office: Office) -> dict[str, Any]:
         "open_count": sum(1 for s in states if s != "closed"),
         "busy_count": sum(1 for s in states if s in ("calling", "serving")),
         "updated_at": now,
+        # Parts other apps add (the register: referrals not accepted in time).
+        "sections": live_sections(office, now),
     }
 
 

@@ -10,6 +10,7 @@ so a live event never wipes what the staff member is typing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +81,31 @@ def ticket_links(ticket: Any) -> list[dict[str, str]]:
 def slip_hints() -> list[str]:
     """The lines a slip prints about those links, in the current language."""
     return [str(link.slip_hint) for link in _links if link.slip_hint]
+
+
+@dataclass(frozen=True)
+class LiveSection:
+    """A part of the supervisor's live view (/counter/live/) that an app above the queue
+    draws, e.g. the register's referrals waiting too long for an officer. `context` gets
+    the office and the moment of the view and returns the template's context; the section
+    is drawn on every refresh of the view (live events, and every 30 s)."""
+
+    name: str  # unique
+    template: str
+    context: Callable[[Any, Any], dict[str, Any]]
+
+
+_live_sections: list[LiveSection] = []
+
+
+def register_live_section(section: LiveSection) -> None:
+    if all(existing.name != section.name for existing in _live_sections):
+        _live_sections.append(section)
+
+
+def live_sections(office: Any, now: Any) -> list[dict[str, Any]]:
+    """The sections of the live view for this office now: `{"name", "template", ...}`."""
+    return [
+        {"name": section.name, "template": section.template, **section.context(office, now)}
+        for section in _live_sections
+    ]

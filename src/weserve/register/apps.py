@@ -9,7 +9,12 @@ class RegisterConfig(AppConfig):
 
     def ready(self) -> None:
         from weserve.queueing.completion import CompletionCheck, register_completion_check
-        from weserve.queueing.panels import TicketPanel, register_ticket_panel
+        from weserve.queueing.panels import (
+            LiveSection,
+            TicketPanel,
+            register_live_section,
+            register_ticket_panel,
+        )
         from weserve.register.access import RECORD_ROLES
         from weserve.register.completion import missing_register_entry
         from weserve.register.nav import register_menu
@@ -19,6 +24,15 @@ class RegisterConfig(AppConfig):
         )
         register_completion_check(CompletionCheck(name="register", check=missing_register_entry))
         register_menu()
+        from weserve.register.referral_views import live_overdue_context
+
+        register_live_section(
+            LiveSection(
+                name="overdue_referrals",
+                template="register/live_overdue.html",
+                context=live_overdue_context,
+            )
+        )
 
         from weserve.core.audit_text import register_sentences
         from weserve.register.audit_sentences import SENTENCES

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
 from weserve.core.navigation import NavItem, register
-from weserve.register.access import REFERRAL_OFFICER_ROLES
+from weserve.register.access import READ_ROLES, RECORD_ROLES, REFERRAL_OFFICER_ROLES
 
 
 def referral_badge(request: HttpRequest) -> dict[str, Any]:
@@ -27,6 +27,14 @@ def referral_badge(request: HttpRequest) -> dict[str, Any]:
 
 
 def register_menu() -> None:
+    register(
+        NavItem(label=_("Customer register"), url_name="register_home", roles=READ_ROLES, order=28)
+    )
+    register(
+        NavItem(
+            label=_("Walk-in customer"), url_name="register_walk_in", roles=RECORD_ROLES, order=29
+        )
+    )
     register(
         NavItem(
             label=_("Referrals"),

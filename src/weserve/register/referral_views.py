@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from weserve.register.nav import referral_badge
 from weserve.register.selectors import (
     entry_referrals,
     inbox,
+    overdue_referrals,
     referable_officers,
     with_referral_details,
 )
@@ -43,6 +45,12 @@ from weserve.register.services import InvalidEntry
 
 QUERY_MAX = 100
 _entries = RegisterEntry.objects.select_related("office", "ticket")
+
+
+def _is_id(value: str) -> bool:
+    """Plain ASCII digits that fit a database id. str.isdigit() alone lets through "²",
+    which int() refuses (a 500), and numbers past a bigint."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
 
 
 def _query(request: HttpRequest) -> str:
@@ -92,7 +100,7 @@ def entry_referrals_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     chosen = request.POST.get("officer", "").strip()[:20]
     note = request.POST.get("note", "")[: REFERRAL_NOTE_MAX * 2]
     query = _query(request)
-    officer = StaffMember.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    officer = StaffMember.objects.filter(pk=int(chosen)).first() if _is_id(chosen) else None
     try:
         services.refer(entry, acting_user=user, officer=officer, note=note)
     except InvalidEntry as exc:
@@ -216,3 +224,22 @@ def close_view(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _after_action(
         request, _("The referral of {name} is closed.").format(name=referral.entry.name)
     )
+
+
+def live_overdue_context(office: Any, now: Any) -> dict[str, Any]:
+    """The register's section of the supervisor's live view (queueing.panels.LiveSection)."""
+    return {"office": office, **overdue_referrals(office, now)}
+
+
+@never_cache
+@login_required
+@require_GET
+def live_overdue_view(request: HttpRequest) -> HttpResponse:
+    """The live view's overdue referrals alone, refreshed on the referrals stream."""
+    office = getattr(request, "office", None)
+    if office is None:
+        raise Http404
+    if office.pk not in overseen_office_ids(request.user):
+        raise PermissionDenied
+    section = live_overdue_context(office, clock.now())
+    return render(request, "register/live_overdue.html", {"section": section, "office": office})

@@ -124,3 +124,17 @@ def referable_officers(office: Office, query: str = "") -> list[StaffMember]:
         .prefetch_related("services")
         .order_by("name")[:DIRECTORY_SHOWN]
     )
+
+
+LIVE_OVERDUE_SHOWN = 10
+
+
+def overdue_referrals(office: Office, now: dt.datetime) -> dict[str, Any]:
+    """The office's referrals not accepted within its time, longest waiting first, for the
+    supervisor's live view (one query: the list, one more past the first page)."""
+    overdue = with_referral_details(Referral.objects.filter(office=office).overdue(now))
+    shown = list(overdue.order_by("accept_by", "pk")[: LIVE_OVERDUE_SHOWN + 1])
+    total = len(shown) if len(shown) <= LIVE_OVERDUE_SHOWN else overdue.count()
+    for referral in shown:
+        referral.late_minutes = max(int((now - referral.accept_by).total_seconds() // 60), 0)
+    return {"overdue": shown[:LIVE_OVERDUE_SHOWN], "overdue_total": total}

@@ -9,18 +9,23 @@ refusal re-renders the form with what was typed and a translated message per fie
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from weserve.core.errors import DomainError
+from weserve.core.net import client_ip
+from weserve.core.personal import log_personal_view
 from weserve.queueing.models import Ticket
 from weserve.register import services
-from weserve.register.access import recorded_here
+from weserve.register.access import page_caller, recorded_here, require_recorder
 from weserve.register.forms import EntryForm
 from weserve.register.models import RegisterEntry
 from weserve.register.referral_views import referral_context
@@ -94,3 +99,71 @@ def ticket_entry(request: HttpRequest, public_id: str) -> HttpResponse:
     return _panel(
         request, ticket, entry=with_details(RegisterEntry.objects.filter(pk=entry.pk)).get()
     )
+
+
+# --- A walk-in: a customer served without a ticket ------------------------------------------
+
+
+def _walk_in_office(request: HttpRequest) -> tuple[Any, Any]:
+    office = getattr(request, "office", None)
+    if office is None:
+        raise Http404
+    return office, require_recorder(page_caller(request), office)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def walk_in(request: HttpRequest) -> HttpResponse:
+    """Register a customer served without a ticket at the current office; once saved, the
+    entry's page, where the customer can be referred to an officer (PT-2.5)."""
+    office, user = _walk_in_office(request)
+    context: dict[str, Any] = {
+        "office": office,
+        "action": reverse("register_walk_in"),
+        "key": secrets.token_urlsafe(18),
+    }
+    if request.method == "GET":
+        context["form"] = EntryForm(office, auto_id="register-%s")
+        return render(request, "register/walk_in.html", context)
+    form = EntryForm(office, request.POST, auto_id="register-%s")
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "register/walk_in.html", context, status=422)
+    data = form.cleaned_data
+    try:
+        entry = services.record_walk_in(
+            office,
+            acting_user=user,
+            name=data["name"],
+            mykad=data["mykad"],
+            phone=data["phone"],
+            category=data["category"],
+            service=form.service_choice(),
+            purpose=data["purpose"],
+            action=data["action"],
+            forms=form.lines(),
+            note=data["note"],
+        )
+    except InvalidEntry as exc:
+        form.add_service_errors(exc.fields)
+        return render(request, "register/walk_in.html", context, status=422)
+    except DomainError as exc:
+        context["error"] = str(exc.message)
+        return render(request, "register/walk_in.html", context, status=409)
+    messages.success(request, _("The visit is saved in the register."))
+    return redirect("register_entry", entry.pk)
+
+
+@never_cache
+@login_required
+@require_GET
+def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+    """One visit of the current office's register, with its referrals: where a walk-in
+    customer is referred to an officer. Opening it is recorded (personal data)."""
+    entry, user = recorded_here(request, with_details(RegisterEntry.objects.filter(pk=entry_id)))
+    log_personal_view(
+        entry, user=user, ip=client_ip(request), fields=["name", "mykad", "phone", "purpose"]
+    )
+    context = {"entry": entry, "ref": referral_context(entry), "office": entry.office}
+    return render(request, "register/entry_detail.html", context)
