@@ -186,7 +186,7 @@ class SatisfactionAnswer(models.Model):
         SatisfactionItem,
         on_delete=models.PROTECT,
         related_name="answers",
-        verbose_name=_("item"),
+        verbose_name=_("form item"),
     )
     score = models.PositiveSmallIntegerField(_("score"), choices=Score.choices)
 

@@ -6,210 +6,567 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0002_complaints'),
-        ('organisation', '0005_field_names_in_malay'),
-        ('queueing', '0009_field_names_in_malay'),
+        ("feedback", "0002_complaints"),
+        ("organisation", "0005_field_names_in_malay"),
+        ("queueing", "0009_field_names_in_malay"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BoxOpening',
+            name="BoxOpening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opened_on', models.DateField(verbose_name='date opened')),
-                ('witness', models.CharField(max_length=200, verbose_name='witness')),
-                ('slip_count', models.PositiveIntegerField(verbose_name='number of slips')),
-                ('note', models.TextField(blank=True, max_length=5000, verbose_name='note')),
-                ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='box_openings', to='organisation.office', verbose_name='office')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='opened by')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recorded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="date opened")),
+                ("witness", models.CharField(max_length=200, verbose_name="witness")),
+                ("slip_count", models.PositiveIntegerField(verbose_name="number of slips")),
+                ("note", models.TextField(blank=True, max_length=5000, verbose_name="note")),
+                ("recorded_at", models.DateTimeField(verbose_name="recorded at")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="box_openings",
+                        to="organisation.office",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="opened by",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recorded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'box opening',
-                'verbose_name_plural': 'box openings',
-                'ordering': ['-opened_on', '-pk'],
+                "verbose_name": "box opening",
+                "verbose_name_plural": "box openings",
+                "ordering": ["-opened_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ComplaintAttachment',
+            name="ComplaintAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to='complaints/%Y/', verbose_name='file')),
-                ('original_name', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=60, verbose_name='file type')),
-                ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
-                ('uploaded_at', models.DateTimeField(verbose_name='uploaded at')),
-                ('complaint', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='attachments', to='feedback.complaint', verbose_name='complaint')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=200, upload_to="complaints/%Y/", verbose_name="file"
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=60, verbose_name="file type")),
+                ("size", models.PositiveIntegerField(verbose_name="size (bytes)")),
+                ("uploaded_at", models.DateTimeField(verbose_name="uploaded at")),
+                (
+                    "complaint",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="attachments",
+                        to="feedback.complaint",
+                        verbose_name="complaint",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'complaint attachment',
-                'verbose_name_plural': 'complaint attachments',
-                'ordering': ['uploaded_at', 'pk'],
+                "verbose_name": "complaint attachment",
+                "verbose_name_plural": "complaint attachments",
+                "ordering": ["uploaded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Remark',
+            name="Remark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('suggestion', 'Suggestion'), ('compliment', 'Compliment')], max_length=12, verbose_name='kind')),
-                ('channel', models.CharField(choices=[('counter', 'At the counter'), ('online', 'Online form'), ('suggestion_box', 'Suggestion box')], max_length=20, verbose_name='channel')),
-                ('topic', models.CharField(choices=[('service', 'Service delivery'), ('staff', 'Staff'), ('facilities', 'Facilities'), ('information', 'Information'), ('process', 'Procedures and forms'), ('other', 'Other')], max_length=20, verbose_name='topic')),
-                ('text', models.TextField(max_length=5000, verbose_name='text')),
-                ('received_on', models.DateField(verbose_name='date received')),
-                ('keyed_at', models.DateTimeField(verbose_name='keyed in at')),
-                ('action', models.TextField(blank=True, max_length=5000, verbose_name='action taken')),
-                ('actioned_at', models.DateTimeField(blank=True, null=True, verbose_name='action recorded at')),
-                ('keyed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='keyed in by')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='remarks', to='organisation.office', verbose_name='office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("suggestion", "Suggestion"), ("compliment", "Compliment")],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("counter", "At the counter"),
+                            ("online", "Online form"),
+                            ("suggestion_box", "Suggestion box"),
+                        ],
+                        max_length=20,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("service", "Service delivery"),
+                            ("staff", "Staff"),
+                            ("facilities", "Facilities"),
+                            ("information", "Information"),
+                            ("process", "Procedures and forms"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="topic",
+                    ),
+                ),
+                ("text", models.TextField(max_length=5000, verbose_name="text")),
+                ("received_on", models.DateField(verbose_name="date received")),
+                ("keyed_at", models.DateTimeField(verbose_name="keyed in at")),
+                (
+                    "action",
+                    models.TextField(blank=True, max_length=5000, verbose_name="action taken"),
+                ),
+                (
+                    "actioned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="action recorded at"),
+                ),
+                (
+                    "keyed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="keyed in by",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="remarks",
+                        to="organisation.office",
+                        verbose_name="office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'suggestion or compliment',
-                'verbose_name_plural': 'suggestions and compliments',
-                'ordering': ['-received_on', '-pk'],
+                "verbose_name": "suggestion or compliment",
+                "verbose_name_plural": "suggestions and compliments",
+                "ordering": ["-received_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BoxSlip',
+            name="BoxSlip",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('complaint', 'Complaint'), ('suggestion', 'Suggestion'), ('compliment', 'Compliment')], max_length=12, verbose_name='kind')),
-                ('complaint', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='box_slip', to='feedback.complaint', verbose_name='complaint')),
-                ('opening', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='slips', to='feedback.boxopening', verbose_name='box opening')),
-                ('remark', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='box_slip', to='feedback.remark', verbose_name='suggestion or compliment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("complaint", "Complaint"),
+                            ("suggestion", "Suggestion"),
+                            ("compliment", "Compliment"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "complaint",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="box_slip",
+                        to="feedback.complaint",
+                        verbose_name="complaint",
+                    ),
+                ),
+                (
+                    "opening",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="slips",
+                        to="feedback.boxopening",
+                        verbose_name="box opening",
+                    ),
+                ),
+                (
+                    "remark",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="box_slip",
+                        to="feedback.remark",
+                        verbose_name="suggestion or compliment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'box slip',
-                'verbose_name_plural': 'box slips',
+                "verbose_name": "box slip",
+                "verbose_name_plural": "box slips",
             },
         ),
         migrations.CreateModel(
-            name='SatisfactionForm',
+            name="SatisfactionForm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('tablet', 'Counter tablet'), ('paper', 'Paper form keyed in')], max_length=10, verbose_name='channel')),
-                ('serial', models.CharField(blank=True, max_length=30, verbose_name='serial number')),
-                ('comment', models.TextField(blank=True, max_length=2000, verbose_name='comment')),
-                ('filled_on', models.DateField(verbose_name='date filled')),
-                ('filed_at', models.DateTimeField(verbose_name='filed at')),
-                ('counter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='satisfaction_forms', to='organisation.counter', verbose_name='counter')),
-                ('device', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.device', verbose_name='device')),
-                ('keyed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='keyed in by')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='satisfaction_forms', to='organisation.office', verbose_name='office')),
-                ('served_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='served by')),
-                ('service', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisation.service', verbose_name='service')),
-                ('ticket', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='satisfaction_forms', to='queueing.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("tablet", "Counter tablet"), ("paper", "Paper form keyed in")],
+                        max_length=10,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "serial",
+                    models.CharField(blank=True, max_length=30, verbose_name="serial number"),
+                ),
+                ("comment", models.TextField(blank=True, max_length=2000, verbose_name="comment")),
+                ("filled_on", models.DateField(verbose_name="date filled")),
+                ("filed_at", models.DateTimeField(verbose_name="filed at")),
+                (
+                    "counter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="satisfaction_forms",
+                        to="organisation.counter",
+                        verbose_name="counter",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.device",
+                        verbose_name="device",
+                    ),
+                ),
+                (
+                    "keyed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="keyed in by",
+                    ),
+                ),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="satisfaction_forms",
+                        to="organisation.office",
+                        verbose_name="office",
+                    ),
+                ),
+                (
+                    "served_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="served by",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="organisation.service",
+                        verbose_name="service",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="satisfaction_forms",
+                        to="queueing.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer satisfaction form',
-                'verbose_name_plural': 'customer satisfaction forms',
-                'ordering': ['-filed_at', '-pk'],
+                "verbose_name": "customer satisfaction form",
+                "verbose_name_plural": "customer satisfaction forms",
+                "ordering": ["-filed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SatisfactionItem',
+            name="SatisfactionItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=30, verbose_name='code')),
-                ('label_ms', models.CharField(max_length=200, verbose_name='question (Malay)')),
-                ('label_en', models.CharField(max_length=200, verbose_name='question (English)')),
-                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('is_active', models.BooleanField(default=True, verbose_name='asked')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='satisfaction_items', to='organisation.office', verbose_name='office')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=30, verbose_name="code")),
+                ("label_ms", models.CharField(max_length=200, verbose_name="question (Malay)")),
+                ("label_en", models.CharField(max_length=200, verbose_name="question (English)")),
+                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                ("is_active", models.BooleanField(default=True, verbose_name="asked")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="satisfaction_items",
+                        to="organisation.office",
+                        verbose_name="office",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'satisfaction form item',
-                'verbose_name_plural': 'satisfaction form items',
-                'ordering': ['office', 'order', 'pk'],
+                "verbose_name": "satisfaction form item",
+                "verbose_name_plural": "satisfaction form items",
+                "ordering": ["office", "order", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SatisfactionAnswer',
+            name="SatisfactionAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(choices=[(1, 'Very dissatisfied'), (2, 'Dissatisfied'), (3, 'Neutral'), (4, 'Satisfied'), (5, 'Very satisfied')], verbose_name='score')),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='feedback.satisfactionform', verbose_name='form')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='feedback.satisfactionitem', verbose_name='item')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Very dissatisfied"),
+                            (2, "Dissatisfied"),
+                            (3, "Neutral"),
+                            (4, "Satisfied"),
+                            (5, "Very satisfied"),
+                        ],
+                        verbose_name="score",
+                    ),
+                ),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="feedback.satisfactionform",
+                        verbose_name="form",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="feedback.satisfactionitem",
+                        verbose_name="form item",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'satisfaction form answer',
-                'verbose_name_plural': 'satisfaction form answers',
+                "verbose_name": "satisfaction form answer",
+                "verbose_name_plural": "satisfaction form answers",
             },
         ),
         migrations.AddConstraint(
-            model_name='boxopening',
-            constraint=models.CheckConstraint(condition=models.Q(('slip_count__lte', 10000)), name='box_opening_slips_bounded'),
+            model_name="boxopening",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slip_count__lte", 10000)), name="box_opening_slips_bounded"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='boxopening',
-            constraint=models.CheckConstraint(condition=models.Q(('witness', ''), _negated=True), name='box_opening_has_witness'),
+            model_name="boxopening",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("witness", ""), _negated=True), name="box_opening_has_witness"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='complaintattachment',
-            constraint=models.CheckConstraint(condition=models.Q(('content_type__in', ('image/jpeg', 'image/png', 'application/pdf'))), name='complaint_attachment_type_valid'),
+            model_name="complaintattachment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("content_type__in", ("image/jpeg", "image/png", "application/pdf"))
+                ),
+                name="complaint_attachment_type_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='remark',
-            index=models.Index(fields=['office', 'received_on'], name='remark_office_day_idx'),
+            model_name="remark",
+            index=models.Index(fields=["office", "received_on"], name="remark_office_day_idx"),
         ),
         migrations.AddConstraint(
-            model_name='remark',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['suggestion', 'compliment'])), name='remark_kind_valid'),
+            model_name="remark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["suggestion", "compliment"])),
+                name="remark_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remark',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['counter', 'online', 'suggestion_box'])), name='remark_channel_valid'),
+            model_name="remark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["counter", "online", "suggestion_box"])),
+                name="remark_channel_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remark',
-            constraint=models.CheckConstraint(condition=models.Q(('topic__in', ['service', 'staff', 'facilities', 'information', 'process', 'other'])), name='remark_topic_valid'),
+            model_name="remark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "topic__in",
+                        ["service", "staff", "facilities", "information", "process", "other"],
+                    )
+                ),
+                name="remark_topic_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remark',
-            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='remark_has_text'),
+            model_name="remark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("text", ""), _negated=True), name="remark_has_text"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remark',
-            constraint=models.CheckConstraint(condition=models.Q(('action', ''), ('actioned_at__isnull', False), _connector='OR'), name='remark_action_has_time'),
+            model_name="remark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("action", ""), ("actioned_at__isnull", False), _connector="OR"),
+                name="remark_action_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='boxslip',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'complaint'), ('complaint__isnull', False), ('remark__isnull', True)), models.Q(models.Q(('kind', 'complaint'), _negated=True), ('complaint__isnull', True), ('remark__isnull', False)), _connector='OR'), name='box_slip_kind_matches_record'),
+            model_name="boxslip",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind", "complaint"),
+                        ("complaint__isnull", False),
+                        ("remark__isnull", True),
+                    ),
+                    models.Q(
+                        models.Q(("kind", "complaint"), _negated=True),
+                        ("complaint__isnull", True),
+                        ("remark__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="box_slip_kind_matches_record",
+            ),
         ),
         migrations.AddIndex(
-            model_name='satisfactionform',
-            index=models.Index(fields=['office', 'filled_on'], name='satform_office_day_idx'),
+            model_name="satisfactionform",
+            index=models.Index(fields=["office", "filled_on"], name="satform_office_day_idx"),
         ),
         migrations.AddConstraint(
-            model_name='satisfactionform',
-            constraint=models.UniqueConstraint(condition=models.Q(('serial', ''), _negated=True), fields=('office', 'serial'), name='satisfaction_form_one_per_serial'),
+            model_name="satisfactionform",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("serial", ""), _negated=True),
+                fields=("office", "serial"),
+                name="satisfaction_form_one_per_serial",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='satisfactionform',
-            constraint=models.UniqueConstraint(condition=models.Q(('ticket__isnull', False)), fields=('ticket',), name='satisfaction_form_one_per_ticket'),
+            model_name="satisfactionform",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ticket__isnull", False)),
+                fields=("ticket",),
+                name="satisfaction_form_one_per_ticket",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='satisfactionform',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['tablet', 'paper'])), name='satisfaction_form_channel_valid'),
+            model_name="satisfactionform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["tablet", "paper"])),
+                name="satisfaction_form_channel_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='satisfactionform',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('channel', 'paper'), models.Q(('serial', ''), _negated=True)), models.Q(('channel', 'tablet'), ('device__isnull', False)), _connector='OR'), name='satisfaction_form_channel_has_source'),
+            model_name="satisfactionform",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("channel", "paper"), models.Q(("serial", ""), _negated=True)),
+                    models.Q(("channel", "tablet"), ("device__isnull", False)),
+                    _connector="OR",
+                ),
+                name="satisfaction_form_channel_has_source",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='satisfactionitem',
-            constraint=models.UniqueConstraint(fields=('office', 'code'), name='satisfaction_item_unique'),
+            model_name="satisfactionitem",
+            constraint=models.UniqueConstraint(
+                fields=("office", "code"), name="satisfaction_item_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='satisfactionanswer',
-            constraint=models.UniqueConstraint(fields=('form', 'item'), name='satisfaction_answer_unique'),
+            model_name="satisfactionanswer",
+            constraint=models.UniqueConstraint(
+                fields=("form", "item"), name="satisfaction_answer_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='satisfactionanswer',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='satisfaction_answer_1_to_5'),
+            model_name="satisfactionanswer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 1), ("score__lte", 5)),
+                name="satisfaction_answer_1_to_5",
+            ),
         ),
     ]
