@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
-from weserve.core.clock import MALAYSIA
 from tests.e2e.test_queue_flow import contexts, new_page, sign_in  # noqa: F401
+from weserve.core.clock import MALAYSIA
 
 OFFICE = "PKMD-PJ"
 SIZES = {"1366": (1366, 768), "phone": (390, 844)}
