@@ -65,19 +65,19 @@ def generate(cursor, ratings: int, complaints: int) -> None:
             FROM organisation_counter c JOIN organisation_office o ON o.id = c.office_id
             WHERE o.kind = 'district'
         ), u AS (SELECT array_agg(id ORDER BY id) AS users, count(*) AS n FROM core_user)
-        SELECT c.offices[1 + g % c.n], c.counters[1 + g % c.n], u.users[1 + (g / 7) % u.n],
+        SELECT c.offices[1 + g %% c.n], c.counters[1 + g %% c.n], u.users[1 + (g / 7) %% u.n],
                NULL,
-               1 + ((g * 7919) % 100 >= 5)::int + ((g * 7919) % 100 >= 15)::int
-                 + ((g * 7919) % 100 >= 35)::int + ((g * 7919) % 100 >= 65)::int,
-               CASE WHEN g % 10 = 0 THEN
+               1 + ((g * 7919) %% 100 >= 5)::int + ((g * 7919) %% 100 >= 15)::int
+                 + ((g * 7919) %% 100 >= 35)::int + ((g * 7919) %% 100 >= 65)::int,
+               CASE WHEN g %% 10 = 0 THEN
                    (ARRAY['petugas sangat mesra dan membantu',
                           'masa menunggu terlalu lama',
                           'maklumat jelas tetapi kerusi tidak mencukupi',
-                          'staff friendly and helpful'])[1 + (g / 10) % 4]
+                          'staff friendly and helpful'])[1 + (g / 10) %% 4]
                ELSE '' END,
                'qr', NULL,
-               timestamptz '2026-01-01 09:00+08' + ((g % 365) || ' days')::interval,
-               date '2026-01-01' + (g % 365)
+               timestamptz '2026-01-01 09:00+08' + ((g %% 365) || ' days')::interval,
+               date '2026-01-01' + (g %% 365)
         FROM generate_series(1, %s) AS g, c, u
         """,
         [ratings],
@@ -103,26 +103,26 @@ def generate(cursor, ratings: int, complaints: int) -> None:
                    count(*) AS n
             FROM organisation_office WHERE kind = 'district'
         )
-        SELECT o.ids[1 + g % o.n], 2026, g,
-               'BAP-' || o.codes[1 + g % o.n] || '-2026-B' || lpad(g::text, 7, '0'),
+        SELECT o.ids[1 + g %% o.n], 2026, g,
+               'BAP-' || o.codes[1 + g %% o.n] || '-2026-B' || lpad(g::text, 7, '0'),
                md5(g::text), '', '', '',
                (ARRAY['delay','unfair_action','amenities','policy','misconduct','procedure',
-                      'enforcement','service_quality','other'])[1 + g % 9],
+                      'enforcement','service_quality','other'])[1 + g %% 9],
                NULL, '', 'aduan ' || g,
-               (ARRAY['counter','online','suggestion_box'])[1 + g % 3],
+               (ARRAY['counter','online','suggestion_box'])[1 + g %% 3],
                (ARRAY['new','acknowledged','in_action','waiting_on_complainant','replied',
                       'resolved','closed'])[1 + s],
                r, NULL, NULL,
-               CASE WHEN s >= 1 THEN r + ((g % 3) || ' days')::interval END,
-               CASE WHEN s >= 4 THEN r + ((2 + g % 4) || ' days')::interval END,
-               CASE WHEN s >= 5 THEN r + ((10 + g % 10) || ' days')::interval END,
-               CASE WHEN s = 6 THEN r + ((21 + g % 5) || ' days')::interval END,
+               CASE WHEN s >= 1 THEN r + ((g %% 3) || ' days')::interval END,
+               CASE WHEN s >= 4 THEN r + ((2 + g %% 4) || ' days')::interval END,
+               CASE WHEN s >= 5 THEN r + ((10 + g %% 10) || ' days')::interval END,
+               CASE WHEN s = 6 THEN r + ((21 + g %% 5) || ' days')::interval END,
                r + interval '1 day', r + interval '3 days', r + interval '15 days',
                CASE WHEN s = 3 THEN r + interval '2 days' END,
                0, ''
         FROM generate_series(1, %s) AS g, o,
-             LATERAL (SELECT g % 7 AS s,
-                      timestamptz '2026-01-01 10:00+08' + ((g % 365) || ' days')::interval
+             LATERAL (SELECT g %% 7 AS s,
+                      timestamptz '2026-01-01 10:00+08' + ((g %% 365) || ' days')::interval
                         AS r) AS x
         """,
         [complaints],
@@ -187,11 +187,13 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
+    from weserve.core import crypto
     from weserve.core.models import User
     from weserve.feedback import report_selectors as figures
     from weserve.organisation.demo import load_demo
     from weserve.organisation.models import Office
 
+    crypto.ensure_data_key_file()  # the demo's people have encrypted phone numbers
     call_command("migrate", interactive=False, verbosity=0)
     # The reports are read as of the end of the generated year.
     traveller = time_machine.travel(dt.datetime(2026, 12, 31, 17, 0, tzinfo=dt.UTC), tick=True)
