@@ -67,8 +67,8 @@ def generate(cursor, ratings: int, complaints: int) -> None:
         ), u AS (SELECT array_agg(id ORDER BY id) AS users, count(*) AS n FROM core_user)
         SELECT c.offices[1 + g %% c.n], c.counters[1 + g %% c.n], u.users[1 + (g / 7) %% u.n],
                NULL,
-               1 + ((g * 7919) %% 100 >= 5)::int + ((g * 7919) %% 100 >= 15)::int
-                 + ((g * 7919) %% 100 >= 35)::int + ((g * 7919) %% 100 >= 65)::int,
+               1 + ((g::bigint * 7919) %% 100 >= 5)::int + ((g::bigint * 7919) %% 100 >= 15)::int
+                 + ((g::bigint * 7919) %% 100 >= 35)::int + ((g::bigint * 7919) %% 100 >= 65)::int,
                CASE WHEN g %% 10 = 0 THEN
                    (ARRAY['petugas sangat mesra dan membantu',
                           'masa menunggu terlalu lama',
