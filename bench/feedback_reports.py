@@ -131,10 +131,10 @@ def generate(cursor, ratings: int, complaints: int) -> None:
         """
         INSERT INTO feedback_complaintevent (complaint_id, kind, from_state, to_state, at,
                                              user_id, note, data)
-        SELECT id, 'received', '', 'new', received_at, NULL, '', '{}'::jsonb
+        SELECT id, 'received', '', 'new', received_at, NULL::bigint, '', '{}'::jsonb
         FROM feedback_complaint
         UNION ALL
-        SELECT id, 'note', '', '', received_at + interval '1 day', NULL,
+        SELECT id, 'note', '', '', received_at + interval '1 day', NULL::bigint,
                'tindakan susulan ' || id, '{}'::jsonb
         FROM feedback_complaint
         """
