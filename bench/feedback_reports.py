@@ -239,6 +239,9 @@ def main() -> None:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # Pages name static files without a collected manifest (no collectstatic here).
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}
     client = Client()
     client.force_login(head)
     results = []
