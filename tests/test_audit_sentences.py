@@ -171,6 +171,12 @@ def _entry(action: str) -> SimpleNamespace:
         "version": 2,
         "review_due": "2027-06-30",
         "officer_name": "Pegawai Satu",
+        "files": 2,
+        "date": "2026-07-09",
+        "slips": 3,
+        "serial": "BKP-0001",
+        "report": "smp16",
+        "format": "pdf",
     }
     return SimpleNamespace(
         action=action,

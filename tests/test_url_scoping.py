@@ -353,9 +353,123 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         "petugas",
         method="post",
     ),
+    "feedback_complaint_attachment": Record(
+        lambda r: (
+            f"/feedback/PKMD-PJ/complaints/{r.complaint.reference}/files/"
+            f"{_pj_feedback('attachment')}/"
+        ),
+        "penyelia",
+        "petugas",
+    ),
+    "feedback_complaint_attach": Record(
+        lambda r: f"/feedback/PKMD-PJ/complaints/{r.complaint.reference}/files/",
+        "penyelia",
+        "petugas",
+        method="post",
+    ),
+    # --- feedback: satisfaction forms, the box, remarks, the reports ---
+    "feedback_tablet_form": Record(
+        lambda r: "/feedback/PKMD-PJ/counter/1/form/", "rating", "kiosk", device_cookie=True
+    ),
+    "feedback_forms": Record(lambda r: "/feedback/PKMD-PJ/forms/", "penyelia", "petugas"),
+    "feedback_form_new": Record(lambda r: "/feedback/PKMD-PJ/forms/new/", "petugas", "telefonis"),
+    "feedback_form_detail": Record(
+        lambda r: f"/feedback/PKMD-PJ/forms/{_pj_feedback('form')}/", "penyelia", "petugas"
+    ),
+    "feedback_form_pdf": Record(
+        lambda r: f"/feedback/PKMD-PJ/forms/{_pj_feedback('form')}/pdf/", "penyelia", "petugas"
+    ),
+    "feedback_box": Record(lambda r: "/feedback/PKMD-PJ/box/", "penyelia", "petugas"),
+    "feedback_box_opening": Record(
+        lambda r: f"/feedback/PKMD-PJ/box/{_pj_feedback('opening')}/", "penyelia", "petugas"
+    ),
+    "feedback_remarks": Record(lambda r: "/feedback/PKMD-PJ/remarks/", "penyelia", "petugas"),
+    "feedback_remark_action": Record(
+        lambda r: f"/feedback/PKMD-PJ/remarks/{_pj_feedback('remark')}/action/",
+        "penyelia",
+        "petugas",
+        method="post",
+        data={"action": "Tindakan"},
+    ),
+    "feedback_hub_home": CurrentOffice("/feedback/reports/", "penyelia", "petugas"),
+    "feedback_hub": Record(lambda r: "/feedback/PKMD-PJ/reports/", "penyelia", "petugas"),
+    "feedback_satisfaction_report": Record(
+        lambda r: "/feedback/PKMD-PJ/reports/satisfaction/", "penyelia", "petugas"
+    ),
+    "feedback_satisfaction_report_pdf": Record(
+        lambda r: "/feedback/PKMD-PJ/reports/satisfaction/pdf/", "penyelia", "petugas"
+    ),
+    "feedback_satisfaction_report_xlsx": Record(
+        lambda r: "/feedback/PKMD-PJ/reports/satisfaction/xlsx/", "penyelia", "petugas"
+    ),
+    "feedback_feedback_report": Record(
+        lambda r: "/feedback/PKMD-PJ/reports/feedback/", "penyelia", "petugas"
+    ),
+    "feedback_feedback_report_pdf": Record(
+        lambda r: "/feedback/PKMD-PJ/reports/feedback/pdf/", "penyelia", "petugas"
+    ),
+    "feedback_feedback_report_xlsx": Record(
+        lambda r: "/feedback/PKMD-PJ/reports/feedback/xlsx/", "penyelia", "petugas"
+    ),
     "api:file_complaint": Public("the online complaint over the API: anyone may complain"),
     "api:complaint_status": Public("the reference with its access code is the secret"),
 }
+
+
+def _pj_feedback(kind: str) -> int:
+    """The id of a PKMD-PJ feedback record of its own (a paper satisfaction form, a box
+    opening, a remark, a complaint attachment), made on first use."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from weserve.core.models import User
+    from weserve.feedback import attachment_services, box_services, satisfaction_services
+    from weserve.feedback.attachment_models import ComplaintAttachment
+    from weserve.feedback.box_models import BoxOpening, Remark
+    from weserve.feedback.complaint_models import Complaint
+    from weserve.feedback.satisfaction_models import SatisfactionForm
+    from weserve.organisation.models import Office
+
+    pj = Office.objects.get(code="PKMD-PJ")
+    supervisor = User.objects.get(username="penyelia")
+    if kind == "form":
+        found = SatisfactionForm.objects.filter(office=pj).first()
+        if found is None:
+            items = satisfaction_services.items_for(pj)
+            found = satisfaction_services.file_paper_form(
+                pj,
+                satisfaction_services.FormInput(answers={i.code: 4 for i in items}, serial="S-1"),
+                acting_user=supervisor,
+            )
+        return found.pk
+    if kind == "opening":
+        found = BoxOpening.objects.filter(office=pj).first() or box_services.record_opening(
+            pj,
+            opened_on=None,
+            opened_by=supervisor,
+            witness="Saksi",
+            slip_count=1,
+            acting_user=supervisor,
+        )
+        return found.pk
+    if kind == "remark":
+        found = Remark.objects.filter(office=pj).first() or box_services.record_remark(
+            pj,
+            kind="suggestion",
+            topic="other",
+            text="Cadangan",
+            channel="counter",
+            acting_user=supervisor,
+        )
+        return found.pk
+    found = ComplaintAttachment.objects.filter(complaint__office=pj).first()
+    if found is None:
+        complaint = Complaint.objects.filter(office=pj).order_by("pk").first()
+        found = attachment_services.attach(
+            complaint,
+            [SimpleUploadedFile("a.pdf", b"%PDF-1.4 scoping")],
+            acting_user=supervisor,
+        )[0]
+    return found.pk
 
 
 def _pj_article(status: str) -> str:

@@ -359,6 +359,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+# A form with file uploads (complaint attachments: at most 3 files of 5 MB) may send a
+# larger body than other requests (core.guards); the files are streamed to disk past
+# FILE_UPLOAD_MAX_MEMORY_SIZE, never held whole in memory.
+UPLOAD_BODY_MAX_SIZE = 16 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

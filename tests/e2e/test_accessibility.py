@@ -189,6 +189,14 @@ def test_every_page_in_both_languages_has_no_serious_or_critical_axe_finding(
             "/display/notices/",
             f"/display/{OFFICE}/notices/",
             "/accounts/password/",
+            # Customer feedback: the hub, both reports, the filed forms, the box, remarks.
+            f"/feedback/{OFFICE}/reports/",
+            f"/feedback/{OFFICE}/reports/satisfaction/",
+            f"/feedback/{OFFICE}/reports/feedback/",
+            f"/feedback/{OFFICE}/forms/",
+            f"/feedback/{OFFICE}/forms/new/",
+            f"/feedback/{OFFICE}/box/",
+            f"/feedback/{OFFICE}/remarks/",
         ):
             scanner.visit(supervisor, url)
         scanner.visit(supervisor, f"/display/{OFFICE}/", "display board")

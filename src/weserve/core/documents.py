@@ -281,7 +281,31 @@ def _svg(figure: Any, label: str) -> SafeString:
     text = buffer.getvalue()
     text = text[text.index("<svg") :]
     text = text.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
-    return mark_safe(text)  # noqa: S308 - matplotlib's own SVG, labels escaped by it
+    return mark_safe(_presentation_attributes(text))  # noqa: S308 - matplotlib's own SVG
+
+
+# The page's Content-Security-Policy (style-src 'self') ignores `style="..."` attributes
+# and <style> elements inside an inline SVG: every shape would be drawn black. matplotlib
+# writes its colours and fonts that way, so they become SVG presentation attributes
+# (fill="#1f4e8c"), which no CSP blocks; PDFs read both alike.
+_STYLE_ATTRIBUTE = re.compile(r'style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
+
+
+def _as_attributes(match: re.Match[str]) -> str:
+    attributes = []
+    for declaration in match.group(1).split(";"):
+        name, _sep, value = declaration.partition(":")
+        name, value = name.strip(), value.strip().replace('"', "'")
+        if name and value:
+            attributes.append(f'{name}="{value}"')
+    return " ".join(attributes)
+
+
+def _presentation_attributes(svg: str) -> str:
+    svg = _STYLE_ELEMENT.sub("", svg)
+    svg = svg.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    return _STYLE_ATTRIBUTE.sub(_as_attributes, svg)
 
 
 def _style(axes: Any) -> None:

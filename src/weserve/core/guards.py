@@ -68,6 +68,13 @@ def _nul_fields(request: HttpRequest) -> dict[str, str]:
     for key, values in request.GET.lists():
         if NUL in key or any(NUL in v for v in values):
             fields[key.replace(NUL, "")] = _nul_message()
+    if (request.content_type or "").lower() == "multipart/form-data":
+        # Uploaded files are binary (a photograph holds NUL bytes): only the form's text
+        # fields are checked, and the body is parsed as a stream, never read whole.
+        for key, values in request.POST.lists():
+            if NUL in key or any(NUL in v for v in values):
+                fields[key.replace(NUL, "")] = _nul_message()
+        return fields
     body = request.body
     if not any(mark in body for mark in _NUL_MARKS):
         return fields  # the common case: one scan of the body, nothing parsed
@@ -89,8 +96,15 @@ def _nul_fields(request: HttpRequest) -> dict[str, str]:
     return fields
 
 
+def _body_limit(request: HttpRequest) -> int | None:
+    """The largest body read: uploads (multipart) may be larger than other bodies."""
+    if (request.content_type or "").lower() == "multipart/form-data":
+        return int(getattr(settings, "UPLOAD_BODY_MAX_SIZE", settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
 def _too_large(request: HttpRequest) -> bool:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    limit = _body_limit(request)
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -107,7 +121,7 @@ class RequestGuardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _too_large(request):
-            limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+            limit_mb = (_body_limit(request) or 0) / (1024 * 1024)
             detail = _("The request body is too large (at most {size:.1f} MB).").format(
                 size=limit_mb
             )

@@ -54,3 +54,23 @@ class ComplaintAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return for_user(super().get_queryset(request), request.user)
+
+
+# The items of each office's Customer Satisfaction Form (the office configures them here;
+# the six defaults are made on first use). Items already answered are kept: untick
+# "asked" to stop asking one.
+from weserve.feedback.satisfaction_models import SatisfactionItem  # noqa: E402
+
+
+@admin.register(SatisfactionItem)
+class SatisfactionItemAdmin(admin.ModelAdmin):
+    list_display = ("office", "order", "code", "label_ms", "label_en", "is_active")
+    list_filter = ("is_active",)
+    list_editable = ("order", "is_active")
+    list_select_related = ("office",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return for_user(super().get_queryset(request), request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # answers refer to items: stop asking one instead

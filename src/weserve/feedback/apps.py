@@ -24,3 +24,15 @@ class FeedbackConfig(AppConfig):
                 slip_hint=_("After your visit, scan it again to rate our service."),
             )
         )
+        from weserve.core.navigation import NavItem, register
+        from weserve.feedback.report_access import READER_ROLES
+
+        # The office's feedback hub: the two reports, the filed forms, the box, remarks.
+        register(
+            NavItem(
+                label=_("Customer feedback"),
+                url_name="feedback_hub_home",
+                roles=READER_ROLES,
+                order=55,
+            )
+        )

@@ -20,3 +20,16 @@ SENTENCES: dict[str, Sentence] = {
     "feedback.complaint.closed": _("Complaint %(reference)s closed"),
     "feedback.complaint.noted": _("Note added to complaint %(reference)s"),
 }
+
+SENTENCES.update(
+    {
+        "feedback.satisfaction_form.filed": _("Customer satisfaction form %(serial)s filed"),
+        "feedback.complaint.attached": _("%(files)s file(s) attached to complaint %(reference)s"),
+        "feedback.box.opened": _("Suggestion box opened on %(date)s with %(slips)s slip(s)"),
+        "feedback.box.slip_keyed": _("A slip of the box opened on %(date)s keyed in"),
+        "feedback.remark.recorded": _("A suggestion or compliment recorded"),
+        "feedback.remark.actioned": _("Action recorded on a suggestion or compliment"),
+        "feedback.satisfaction_form.printed": _("Customer satisfaction form %(serial)s printed"),
+        "feedback.report.exported": _("Feedback report %(report)s exported as %(format)s"),
+    }
+)

@@ -30,6 +30,7 @@ from weserve.core.fields import format_phone
 from weserve.core.personal import PERSONAL_VIEWED
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import home_office_ids
+from weserve.feedback import attachment_services as attachments
 from weserve.feedback import complaint_services as complaints
 from weserve.feedback import ratelimit
 from weserve.feedback.complaint_access import (
@@ -105,6 +106,7 @@ def _form_context(
         "typed": typed,
         "submission": secrets.token_urlsafe(24),
         "honeypot": HONEYPOT,
+        "attachment_limits": attachments.limits_text(),
         # Staff say where the complaint came from: the counter or a suggestion-box slip.
         "channels": [
             (c, label) for c, label in ComplaintChannel.choices if c != ComplaintChannel.ONLINE
@@ -149,7 +151,7 @@ def _complaint_form(request: HttpRequest, office: Office, *, staff: bool) -> Htt
         try:
             if not staff:
                 ratelimit.check(request, "complaint")
-            received = complaints.receive_complaint(
+            received = attachments.receive_with_attachments(
                 office,
                 complaints.ComplaintInput(
                     category=typed["category"],
@@ -159,6 +161,7 @@ def _complaint_form(request: HttpRequest, office: Office, *, staff: bool) -> Htt
                     email=typed["email"],
                     against=_against(typed),
                 ),
+                request.FILES.getlist("attachments"),
                 channel=_staff_channel(typed["channel"]) if staff else ComplaintChannel.ONLINE,
                 acting_user=request.user if staff else None,
                 submission_key=f"{office.pk}:{context['submission']}",
@@ -293,6 +296,8 @@ def _detail(
         "breaches": breaches(complaint),
         "actions": actions,
         "officers": _officers(office) if can_assign(request.user) else [],
+        "attachments": complaint.attachments.all(),
+        "attachment_limits": attachments.limits_text(),
         **extra,
     }
     return render(request, "feedback/complaint_detail.html", context, status=status)

@@ -165,10 +165,17 @@ class RatingReason(models.Model):
 
 
 # Complaints (BAP) live in their own module; imported here so Django finds them.
+from weserve.feedback.attachment_models import ComplaintAttachment  # noqa: E402, F401, I001
+from weserve.feedback.box_models import BoxOpening, BoxSlip, Remark  # noqa: E402, F401, I001
 from weserve.feedback.complaint_models import (  # noqa: E402, F401
     Complaint,
     ComplaintEvent,
     ComplaintSequence,
     ComplaintSettings,
     SubmissionCounter,
+)
+from weserve.feedback.satisfaction_models import (  # noqa: E402, F401
+    SatisfactionAnswer,
+    SatisfactionForm,
+    SatisfactionItem,
 )

@@ -56,3 +56,94 @@ urlpatterns += [
         name="feedback_complaint_act",
     ),
 ]
+
+# Complaint attachments, satisfaction forms, the suggestion box, remarks and the reports.
+from weserve.feedback import (  # noqa: E402
+    attachment_views,
+    box_views,
+    report_views,
+    satisfaction_views,
+)
+
+urlpatterns = [
+    path(
+        "feedback/<str:office_code>/complaints/<str:reference>/files/<int:pk>/",
+        attachment_views.attachment_file,
+        name="feedback_complaint_attachment",
+    ),
+    path(
+        "feedback/<str:office_code>/complaints/<str:reference>/files/",
+        attachment_views.attachment_add,
+        name="feedback_complaint_attach",
+    ),
+    *urlpatterns,
+    path("feedback/reports/", report_views.hub_home, name="feedback_hub_home"),
+    path("feedback/<str:office_code>/reports/", report_views.hub, name="feedback_hub"),
+    path(
+        "feedback/<str:office_code>/reports/satisfaction/",
+        report_views.satisfaction_report,
+        name="feedback_satisfaction_report",
+    ),
+    path(
+        "feedback/<str:office_code>/reports/satisfaction/pdf/",
+        report_views.satisfaction_report,
+        {"fmt": "pdf"},
+        name="feedback_satisfaction_report_pdf",
+    ),
+    path(
+        "feedback/<str:office_code>/reports/satisfaction/xlsx/",
+        report_views.satisfaction_report,
+        {"fmt": "xlsx"},
+        name="feedback_satisfaction_report_xlsx",
+    ),
+    path(
+        "feedback/<str:office_code>/reports/feedback/",
+        report_views.feedback_report,
+        name="feedback_feedback_report",
+    ),
+    path(
+        "feedback/<str:office_code>/reports/feedback/pdf/",
+        report_views.feedback_report,
+        {"fmt": "pdf"},
+        name="feedback_feedback_report_pdf",
+    ),
+    path(
+        "feedback/<str:office_code>/reports/feedback/xlsx/",
+        report_views.feedback_report,
+        {"fmt": "xlsx"},
+        name="feedback_feedback_report_xlsx",
+    ),
+    path(
+        "feedback/<str:office_code>/counter/<int:number>/form/",
+        satisfaction_views.tablet_form,
+        name="feedback_tablet_form",
+    ),
+    path("feedback/<str:office_code>/forms/", satisfaction_views.form_list, name="feedback_forms"),
+    path(
+        "feedback/<str:office_code>/forms/new/",
+        satisfaction_views.form_new,
+        name="feedback_form_new",
+    ),
+    path(
+        "feedback/<str:office_code>/forms/<int:pk>/",
+        satisfaction_views.form_detail,
+        name="feedback_form_detail",
+    ),
+    path(
+        "feedback/<str:office_code>/forms/<int:pk>/pdf/",
+        satisfaction_views.form_pdf,
+        name="feedback_form_pdf",
+    ),
+    path("feedback/<str:office_code>/box/", box_views.box_list, name="feedback_box"),
+    path(
+        "feedback/<str:office_code>/box/<int:pk>/",
+        box_views.box_opening,
+        name="feedback_box_opening",
+    ),
+    path("feedback/<str:office_code>/remarks/", box_views.remark_list, name="feedback_remarks"),
+    path(
+        "feedback/<str:office_code>/remarks/<int:pk>/action/",
+        box_views.remark_action,
+        name="feedback_remark_action",
+    ),
+]

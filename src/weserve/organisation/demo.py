@@ -723,4 +723,10 @@ def summary_lines() -> list[str]:
         if person.username:
             role = person.role.label if person.role else ""
             lines.append(f"  {person.username:<14} {role:<22} {person.office}")
+    # Each app's demo may add lines (e.g. a demo device's pairing code): `hint_lines()`.
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "demo"):
+            hints = getattr(import_module(f"{config.name}.demo"), "hint_lines", None)
+            if callable(hints):
+                lines.extend(hints())
     return lines
