@@ -14,7 +14,8 @@ charts, template) against a plain COUNT(*) over the same table in the same run:
         .venv/bin/python bench/feedback_reports.py [--keep] [--ratings N] [--complaints N]
 
 The database must be one for benchmarking: the script migrates it, loads the demo and
-EMPTIES the feedback tables first. Figures: docs/performance.md, "Feedback reports" (the run it quotes: bench/results/feedback.json).
+EMPTIES the feedback tables first. Figures: docs/performance.md, "Feedback reports"
+(the run it quotes: bench/results/feedback.json).
 Target: each report page under 2 s.
 """
 
