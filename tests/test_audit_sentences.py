@@ -171,6 +171,18 @@ def _entry(action: str) -> SimpleNamespace:
         "version": 2,
         "review_due": "2027-06-30",
         "officer_name": "Pegawai Satu",
+        # The telephone desk's.
+        "call_id": "1700000000.42",
+        "wait_seconds": 6.0,
+        "officer": "Pegawai Satu",
+        "extension": "231",
+        "held_seconds": 20,
+        "urgency": "urgent",
+        "due": "2026-11-26",
+        "lines": 1000,
+        "added": 120,
+        "updated": 3,
+        "skipped": 2,
     }
     return SimpleNamespace(
         action=action,
