@@ -183,6 +183,9 @@ def _entry(action: str) -> SimpleNamespace:
         "added": 120,
         "updated": 3,
         "skipped": 2,
+        "from": "2026-11-01",
+        "to": "2026-11-30",
+        "format": "csv",
     }
     return SimpleNamespace(
         action=action,

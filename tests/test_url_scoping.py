@@ -364,6 +364,9 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
             "message",
         )
     },
+    "telephony_report": CurrentOffice("/phone/report/", "penyelia", "petugas"),
+    "telephony_log": CurrentOffice("/phone/log/", "penyelia", "petugas"),
+    "telephony_staffing": CurrentOffice("/phone/staffing/", "penyelia", "petugas"),
     "telephony_inbox": CurrentOffice("/messages/", "pegawai", None),
     "telephony_badge": CurrentOffice("/messages/badge/", "pegawai", None),
     "telephony_call_back": Record(

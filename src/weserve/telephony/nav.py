@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from weserve.core.navigation import NavItem, register
-from weserve.telephony.access import CONSOLE_ROLES, INBOX_ROLES, staff_of
+from weserve.telephony.access import CONSOLE_ROLES, INBOX_ROLES, REPORT_ROLES, staff_of
 
 
 def message_badge(request: HttpRequest) -> dict[str, Any]:
@@ -29,6 +29,14 @@ def message_badge(request: HttpRequest) -> dict[str, Any]:
 def register_menu() -> None:
     register(
         NavItem(label=_("Telephone"), url_name="telephony_console", roles=CONSOLE_ROLES, order=35)
+    )
+    register(
+        NavItem(
+            label=_("Telephone report"),
+            url_name="telephony_report",
+            roles=REPORT_ROLES,
+            order=37,
+        )
     )
     register(
         NavItem(

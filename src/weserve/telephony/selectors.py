@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import ExtractHour, TruncDate
 
 from weserve.core import clock
 from weserve.core.presence import live_presence
@@ -58,17 +59,18 @@ _WAIT = ExpressionWrapper(F("answered_at") - F("ring_at"), output_field=Duration
 _TARGET = dt.timedelta(seconds=ANSWER_TARGET_SECONDS)
 
 
-def service_level_figures(calls: QuerySet[Call]) -> dict[str, Any]:
-    """PY-3.1's figures over some calls, in one query: the wait runs from the first ring
-    to the answer; within 10 s means not over 10 s; abandoned calls are counted apart."""
-    figures = calls.annotate(wait=_WAIT).aggregate(
-        calls=Count("pk"),
-        answered=Count("pk", filter=Q(answered_at__isnull=False)),
-        answered_within_10s=Count("pk", filter=Q(answered_at__isnull=False, wait__lte=_TARGET)),
-        abandoned=Count("pk", filter=Q(outcome=Call.Outcome.ABANDONED)),
-        transfers_returned=Count("pk", filter=Q(transfer_returned_at__isnull=False)),
-        average_wait=Avg("wait", filter=Q(answered_at__isnull=False)),
-    )
+def _figure_expressions() -> dict[str, Any]:
+    return {
+        "calls": Count("pk"),
+        "answered": Count("pk", filter=Q(answered_at__isnull=False)),
+        "answered_within_10s": Count("pk", filter=Q(answered_at__isnull=False, wait__lte=_TARGET)),
+        "abandoned": Count("pk", filter=Q(outcome=Call.Outcome.ABANDONED)),
+        "transfers_returned": Count("pk", filter=Q(transfer_returned_at__isnull=False)),
+        "average_wait": Avg("wait", filter=Q(answered_at__isnull=False)),
+    }
+
+
+def _finish(figures: dict[str, Any]) -> dict[str, Any]:
     answered = figures["answered"]
     average = figures.pop("average_wait")
     figures["service_level"] = (
@@ -78,6 +80,56 @@ def service_level_figures(calls: QuerySet[Call]) -> dict[str, Any]:
         round(average.total_seconds(), 1) if average is not None else None
     )
     return figures
+
+
+def service_level_figures(calls: QuerySet[Call]) -> dict[str, Any]:
+    """PY-3.1's figures over some calls, in one query: the wait runs from the first ring
+    to the answer; within 10 s means not over 10 s; abandoned calls are counted apart."""
+    return _finish(calls.annotate(wait=_WAIT).aggregate(**_figure_expressions()))
+
+
+def service_level_by_day(calls: QuerySet[Call]) -> list[dict[str, Any]]:
+    """The same figures per local day, in one query."""
+    rows = (
+        calls.annotate(wait=_WAIT, day=TruncDate("ring_at", tzinfo=clock.MALAYSIA))
+        .order_by()
+        .values("day")
+        .annotate(**_figure_expressions())
+        .order_by("day")
+    )
+    return [_finish(dict(row)) for row in rows]
+
+
+def service_level_by_operator(calls: QuerySet[Call]) -> list[dict[str, Any]]:
+    """The same figures per operator who answered (unanswered calls have none)."""
+    rows = (
+        calls.filter(answered_at__isnull=False)
+        .annotate(wait=_WAIT)
+        .order_by()
+        .values("operator_id", "operator__staff__name", "operator_extension")
+        .annotate(**_figure_expressions())
+        .order_by("operator__staff__name", "operator_extension")
+    )
+    return [_finish(dict(row)) for row in rows]
+
+
+def message_figures(office: Office) -> dict[str, int]:
+    """Messages still to call back, and those past their day (PY-3.5)."""
+    today = clock.business_day()
+    return Message.objects.filter(office=office, called_back_at__isnull=True).aggregate(
+        outstanding=Count("pk"),
+        overdue=Count("pk", filter=Q(call_back_due__lt=today)),
+    )
+
+
+def call_log(office: Office, date_from: dt.date, date_to: dt.date) -> QuerySet[Call]:
+    """Every call of the office on these local dates, for the log page and its export."""
+    start, end = day_bounds(date_from, date_to)
+    return (
+        Call.objects.filter(office=office, ring_at__gte=start, ring_at__lt=end)
+        .select_related("operator__staff", "service", "transfer_to")
+        .order_by("ring_at", "pk")
+    )
 
 
 def service_level(office: Office, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
@@ -167,3 +219,51 @@ def office_messages(office: Office) -> QuerySet[Message]:
         .select_related("officer", "taken_by")
         .order_by(F("called_back_at").asc(nulls_first=True), "-taken_at", "-pk")
     )
+
+
+_HANDLE = ExpressionWrapper(F("ended_at") - F("answered_at"), output_field=DurationField())
+
+
+def hourly_load(office: Office, date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
+    """Per local hour of the day over these dates: calls per day on average, the mean
+    handling time (answer to end) and the operators who answered, per day on average
+    (the input of the Erlang C staffing)."""
+    calls = measured_calls(office, date_from, date_to).annotate(
+        day=TruncDate("ring_at", tzinfo=clock.MALAYSIA),
+        hour=ExtractHour("ring_at", tzinfo=clock.MALAYSIA),
+    )
+    per_day_hour = (
+        calls.order_by()
+        .values("day", "hour")
+        .annotate(
+            calls=Count("pk"),
+            operators=Count("operator", distinct=True),
+            handled=Count("pk", filter=Q(answered_at__isnull=False, ended_at__isnull=False)),
+            handle=Avg(_HANDLE, filter=Q(answered_at__isnull=False, ended_at__isnull=False)),
+        )
+    )
+    days = len({row["day"] for row in per_day_hour}) or 1
+    hours: dict[int, dict[str, Any]] = {}
+    for row in per_day_hour:
+        slot = hours.setdefault(
+            row["hour"], {"hour": row["hour"], "calls": 0, "operators": 0, "handled": 0, "s": 0.0}
+        )
+        slot["calls"] += row["calls"]
+        slot["operators"] += row["operators"]
+        if row["handle"] is not None:
+            slot["handled"] += row["handled"]
+            slot["s"] += row["handle"].total_seconds() * row["handled"]
+    result = []
+    for hour in sorted(hours):
+        slot = hours[hour]
+        result.append(
+            {
+                "hour": hour,
+                "calls_per_day": round(slot["calls"] / days, 1),
+                "handle_seconds": round(slot["s"] / slot["handled"], 0)
+                if slot["handled"]
+                else None,
+                "staffed": round(slot["operators"] / days, 1),
+            }
+        )
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from weserve.telephony import views
+from weserve.telephony import report_views, views
 
 urlpatterns = [
     path("phone/", views.console, name="telephony_console"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("phone/calls/<int:pk>/end/", views.end, name="telephony_end"),
     path("phone/calls/<int:pk>/message/", views.take_message, name="telephony_message"),
     path("phone/directory/", views.directory, name="telephony_directory"),
+    path("phone/report/", report_views.report, name="telephony_report"),
+    path("phone/log/", report_views.call_log, name="telephony_log"),
+    path("phone/staffing/", report_views.staffing, name="telephony_staffing"),
     path("messages/", views.inbox, name="telephony_inbox"),
     path("messages/badge/", views.inbox_badge, name="telephony_badge"),
     path("messages/<int:pk>/call-back/", views.call_back, name="telephony_call_back"),
