@@ -186,6 +186,7 @@ def _entry(action: str) -> SimpleNamespace:
         "from": "2026-11-01",
         "to": "2026-11-30",
         "format": "csv",
+        "presence": "out",
     }
     return SimpleNamespace(
         action=action,

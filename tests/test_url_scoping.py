@@ -368,6 +368,7 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
     "telephony_log": CurrentOffice("/phone/log/", "penyelia", "petugas"),
     "telephony_staffing": CurrentOffice("/phone/staffing/", "penyelia", "petugas"),
     "telephony_inbox": CurrentOffice("/messages/", "pegawai", None),
+    "telephony_presence": CurrentOffice("/messages/presence/", "pegawai", None, method="post"),
     "telephony_badge": CurrentOffice("/messages/badge/", "pegawai", None),
     "telephony_call_back": Record(
         lambda r: f"/messages/{_pj_message()}/call-back/",

@@ -88,3 +88,14 @@ def test_roles_and_offices(tree, users, client_for, clock):
     call = services.ring(tree.jb, from_exchange=True)
     assert client_for("telefonis").get(f"/phone/calls/{call.pk}/").status_code == 404
     assert client_for("telefonis").post(f"/phone/calls/{call.pk}/answer/").status_code == 404
+
+
+def test_an_officer_sets_presence_in_one_click(tree, users, desk, client_for, clock):
+    officer = client_for("pegawai")
+    assert officer.post("/messages/presence/", {"presence": "out"}).status_code == 302
+    desk["aminah"].refresh_from_db()
+    assert desk["aminah"].presence == "out"
+    assert officer.post("/messages/presence/", {"presence": "moon"}).status_code == 422
+    operator = client_for("telefonis")
+    found = operator.get("/phone/directory/", {"q": "Aminah"}).content.decode()
+    assert 'data-presence="out"' in found

@@ -20,6 +20,7 @@ urlpatterns = [
     path("phone/log/", report_views.call_log, name="telephony_log"),
     path("phone/staffing/", report_views.staffing, name="telephony_staffing"),
     path("messages/", views.inbox, name="telephony_inbox"),
+    path("messages/presence/", views.presence, name="telephony_presence"),
     path("messages/badge/", views.inbox_badge, name="telephony_badge"),
     path("messages/<int:pk>/call-back/", views.call_back, name="telephony_call_back"),
 ]

@@ -316,6 +316,8 @@ def _inbox_context(request: HttpRequest) -> dict[str, Any]:
         "outcomes": Message.CallBackOutcome.choices,
         "today": clock.business_day(),
         "office": office,
+        "staff": staff,
+        "presences": StaffMember.Presence.choices,
     }
 
 
@@ -340,6 +342,24 @@ def call_back(request: HttpRequest, pk: int) -> HttpResponse:
             acting_user=request.user,
             outcome=request.POST.get("outcome", ""),
             note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        context = _inbox_context(request)
+        context["error"] = exc.message
+        return render(request, "telephony/inbox.html", context, status=exc.status)
+    return redirect("telephony_inbox")
+
+
+@login_required
+@require_POST
+def presence(request: HttpRequest) -> HttpResponse:
+    """The person sets their presence in one click (in the office, out, meeting, leave)."""
+    staff = staff_of(request.user)
+    if staff is None:
+        raise PermissionDenied
+    try:
+        services.set_presence(
+            staff, acting_user=request.user, presence=request.POST.get("presence", "")
         )
     except DomainError as exc:
         context = _inbox_context(request)
