@@ -40,6 +40,7 @@ def test_the_report_shows_the_figures_and_charts(history, client_for):
     assert 'data-testid="service-level">66.7%' in body
     assert body.count('role="img"') >= 2  # the two charts
     assert "Telefonis" in body  # the operator's row
+    assert "outstanding" not in body  # the message counts are not Django's messages
 
 
 def test_bad_dates_fall_back_to_the_last_week(history, client_for):

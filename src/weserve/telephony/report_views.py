@@ -106,7 +106,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 {**row, "share": _share(row["service_level"])}
                 for row in selectors.service_level_by_operator(measured)
             ],
-            "messages": selectors.message_figures(office),
+            "message_counts": selectors.message_figures(office),
             "charts": charts,
         },
     )

@@ -106,9 +106,15 @@ def service_level_by_operator(calls: QuerySet[Call]) -> list[dict[str, Any]]:
         calls.filter(answered_at__isnull=False)
         .annotate(wait=_WAIT)
         .order_by()
-        .values("operator_id", "operator__staff__name", "operator_extension")
+        .annotate(
+            who=Case(
+                When(operator__isnull=False, then=F("operator__staff__name")),
+                default=F("operator_extension"),
+            )
+        )
+        .values("who")
         .annotate(**_figure_expressions())
-        .order_by("operator__staff__name", "operator_extension")
+        .order_by("who")
     )
     return [_finish(dict(row)) for row in rows]
 
