@@ -177,6 +177,21 @@ def _entry(action: str) -> SimpleNamespace:
         "serial": "BKP-0001",
         "report": "smp16",
         "format": "pdf",
+        # The telephone desk's.
+        "call_id": "1700000000.42",
+        "wait_seconds": 6.0,
+        "officer": "Pegawai Satu",
+        "extension": "231",
+        "held_seconds": 20,
+        "urgency": "urgent",
+        "due": "2026-11-26",
+        "lines": 1000,
+        "added": 120,
+        "updated": 3,
+        "skipped": 2,
+        "from": "2026-11-01",
+        "to": "2026-11-30",
+        "presence": "out",
     }
     return SimpleNamespace(
         action=action,

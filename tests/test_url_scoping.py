@@ -413,6 +413,52 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
     ),
     "api:file_complaint": Public("the online complaint over the API: anyone may complain"),
     "api:complaint_status": Public("the reference with its access code is the secret"),
+    # --- telephony (the telephone desk) ---
+    "telephony_console": CurrentOffice("/phone/", "telefonis", "petugas"),
+    "telephony_calls": CurrentOffice("/phone/calls/", "telefonis", "petugas"),
+    "telephony_log_call": CurrentOffice("/phone/calls/log/", "telefonis", "petugas", method="post"),
+    "telephony_directory": CurrentOffice("/phone/directory/?q=a", "telefonis", "petugas"),
+    "telephony_call": Record(lambda r: _pj_call(), "penyelia", "petugas"),
+    **{
+        f"telephony_{action}": Record(
+            lambda r, action=action: _pj_call() + f"{action.replace('_', '-')}/",
+            "penyelia",
+            "petugas",
+            method="post",
+        )
+        for action in (
+            "answer",
+            "details",
+            "transfer",
+            "hold",
+            "hold_update",
+            "connected",
+            "end",
+            "message",
+        )
+    },
+    "telephony_report": CurrentOffice("/phone/report/", "penyelia", "petugas"),
+    "telephony_log": CurrentOffice("/phone/log/", "penyelia", "petugas"),
+    "telephony_staffing": CurrentOffice("/phone/staffing/", "penyelia", "petugas"),
+    "telephony_inbox": CurrentOffice("/messages/", "pegawai", None),
+    "telephony_presence": CurrentOffice("/messages/presence/", "pegawai", None, method="post"),
+    "telephony_badge": CurrentOffice("/messages/badge/", "pegawai", None),
+    "telephony_call_back": Record(
+        lambda r: f"/messages/{_pj_message()}/call-back/",
+        "penyelia",
+        "petugas",
+        method="post",
+        data={"outcome": "reached"},
+    ),
+    "api:exchange_event": Public(
+        "the exchange's events: only an exchange device's token, acting on its own office "
+        "(refusals proven in tests/telephony/test_exchange_events.py)"
+    ),
+    "api:service_level": Record(
+        lambda r: "/api/v1/offices/PKMD-PJ/telephony/service-level?from=2026-01-01&to=2026-01-31",
+        "penyelia",
+        "petugas",
+    ),
 }
 
 
@@ -470,6 +516,31 @@ def _pj_feedback(kind: str) -> int:
             acting_user=supervisor,
         )[0]
     return found.pk
+
+
+def _pj_call() -> str:
+    """A call ringing at PKMD-PJ (the telephone desk), as the path of its console panel."""
+    from weserve.organisation.models import Office
+    from weserve.telephony import services as telephony
+
+    call = telephony.ring(Office.objects.get(code="PKMD-PJ"), from_exchange=True)
+    return f"/phone/calls/{call.pk}/"
+
+
+def _pj_message() -> int:
+    """A message taken at PKMD-PJ for its officer pegawai1, by its id."""
+    from weserve.organisation.models import Office, StaffMember
+    from weserve.telephony import services as telephony
+
+    message = telephony.take_message(
+        Office.objects.get(code="PKMD-PJ"),
+        acting_user=None,
+        officer=StaffMember.objects.get(user__username="pegawai1"),
+        caller_name="Siti",
+        caller_number="0123456789",
+        purpose="OKU",
+    )
+    return message.pk
 
 
 def _pj_article(status: str) -> str:

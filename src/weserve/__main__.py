@@ -4,7 +4,7 @@ import os
 import sys
 
 # Commands people type with a hyphen; a Python module name cannot hold one.
-ALIASES = {"device-token": "device_token"}
+ALIASES = {"device-token": "device_token", "import-queue-log": "import_queue_log"}
 
 
 def resolve_aliases(argv: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ from weserve.knowledge.api import router as knowledge_router
 from weserve.organisation.api import router as organisation_router
 from weserve.queueing.api import router as queueing_router
 from weserve.register.api import router as register_router
+from weserve.telephony.api import router as telephony_router
 
 api = make_api()
 api.add_router("/auth", auth_router)
@@ -15,3 +16,4 @@ api.add_router("/", queueing_router)
 api.add_router("/", register_router)
 api.add_router("/", feedback_router)
 api.add_router("/", knowledge_router)
+api.add_router("/", telephony_router)

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "weserve.register",
     "weserve.feedback",
     "weserve.knowledge",
+    "weserve.telephony",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("weserve.register.urls")),
     path("", include("weserve.feedback.urls")),
     path("", include("weserve.knowledge.urls")),
+    path("", include("weserve.telephony.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

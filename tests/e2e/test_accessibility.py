@@ -197,6 +197,11 @@ def test_every_page_in_both_languages_has_no_serious_or_critical_axe_finding(
             f"/feedback/{OFFICE}/forms/new/",
             f"/feedback/{OFFICE}/box/",
             f"/feedback/{OFFICE}/remarks/",
+            "/phone/",
+            "/phone/report/",
+            "/phone/log/",
+            "/phone/staffing/",
+            "/messages/",
         ):
             scanner.visit(supervisor, url)
         scanner.visit(supervisor, f"/display/{OFFICE}/", "display board")
