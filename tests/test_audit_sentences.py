@@ -171,6 +171,8 @@ def _entry(action: str) -> SimpleNamespace:
         "version": 2,
         "review_due": "2027-06-30",
         "officer_name": "Pegawai Satu",
+        "title": "Tinjauan Persepsi 2026",
+        "section": "Ketaraan",
     }
     return SimpleNamespace(
         action=action,

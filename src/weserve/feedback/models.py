@@ -172,3 +172,14 @@ from weserve.feedback.complaint_models import (  # noqa: E402, F401
     ComplaintSettings,
     SubmissionCounter,
 )
+
+# The perception survey lives in its own module; imported here so Django finds it.
+from weserve.feedback.survey_models import (  # noqa: E402, F401
+    SurveyAnswer,
+    SurveyFollowUp,
+    SurveyItem,
+    SurveyPeriod,
+    SurveyReport,
+    SurveyResponse,
+    SurveySection,
+)
