@@ -494,11 +494,27 @@ def paper_entry(request: HttpRequest, office_code: str, pk: int) -> HttpResponse
 # --- The report ----------------------------------------------------------------------------------
 
 
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
+
+
+def _attributes(match: re.Match[str]) -> str:
+    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
 def _fluid(svg: SafeString) -> SafeString:
-    """The chart scaled to its container (its viewBox kept), so it fits a phone."""
-    head, sep, rest = svg.partition(">")
+    """The chart as a page under its Content-Security-Policy can show it, scaled to its
+    container (its viewBox kept) so it fits a phone. matplotlib writes its colours and
+    fonts as `style` attributes and a `<style>` element, which the policy (style-src
+    'self') blocks, leaving every shape black: they become SVG presentation attributes
+    (fill, stroke, font-size...), which the policy allows and WeasyPrint reads alike."""
+    text = _STYLE_ELEMENT.sub("", str(svg))
+    text = _STYLE_ATTRIBUTE.sub(_attributes, text)
+    head, sep, rest = text.partition(">")
     head = re.sub(r'\s(width|height)="[^"]*"', "", head)
-    return mark_safe(f'{head} width="100%"{sep}{rest}')  # noqa: S308 - documents' own SVG
+    root = ' width="100%" stroke-linejoin="round" stroke-linecap="butt"'
+    return mark_safe(f"{head}{root}{sep}{rest}")  # noqa: S308 - documents' own SVG
 
 
 def _charts(report: Report) -> dict[str, Any]:
