@@ -477,7 +477,7 @@ def clean_response(
     service: Service | None = None
     code = given.service
     if code not in (None, ""):
-        if not isinstance(code, str) or len(code) > 20:
+        if not isinstance(code, str) or len(code) > 20 or not code.isprintable():
             errors["service"] = _("Choose a service of this office.")
         else:
             service = Service.objects.filter(code=code, offices=period.office_id).first()
@@ -486,9 +486,11 @@ def clean_response(
     serial = ""
     if paper:
         serial = _text(given.serial, "serial", errors, most=SERIAL_MAX).upper()
-        if serial and "serial" not in errors and not all(c.isalnum() or c in "-/" for c in serial):
+        if "serial" in errors:
+            pass
+        elif not all(c.isalnum() or c in "-/" for c in serial):
             errors["serial"] = _("Use letters, digits, - and / only.")
-        elif serial and period.responses.filter(serial=serial).exists():
+        elif period.responses.filter(serial=serial).exists():
             errors["serial"] = _("A form with this serial number is already keyed in.")
     if errors:
         raise InvalidInput(errors)
