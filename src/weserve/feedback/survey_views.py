@@ -540,17 +540,14 @@ def _charts(report: Report) -> dict[str, Any]:
             horizontal=True,
             height=height,
         ),
+        # The answers of every statement by point of the scale (each dimension's counts
+        # are in the table below): one series, no legend to cover the bars.
         "distribution": documents.bar_chart(
-            labels,
-            {
-                str(label): [d.counts[i] for d in dims]
-                for i, (_v, label) in enumerate(Likert.choices)
-            },
-            label=_("Distribution of answers of each dimension"),
+            [f"{value} {label}" for value, label in Likert.choices],
+            {_("Answers"): report.overall.counts},
+            label=_("Distribution of answers, all statements"),
             ylabel=_("Answers"),
-            stacked=True,
-            horizontal=True,
-            height=height + 0.6,
+            height=2.8,
         ),
     }
     return {name: _fluid(svg) for name, svg in charts.items()}
