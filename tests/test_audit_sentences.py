@@ -192,6 +192,8 @@ def _entry(action: str) -> SimpleNamespace:
         "from": "2026-11-01",
         "to": "2026-11-30",
         "presence": "out",
+        "title": "Tinjauan Persepsi 2026",
+        "section": "Ketaraan",
     }
     return SimpleNamespace(
         action=action,

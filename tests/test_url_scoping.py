@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.factories import issue_ticket, make_user
 from weserve.core.roles import Role
+from weserve.feedback import survey_services as surveys
 from weserve.feedback.complaint_services import ComplaintInput, receive_complaint
 from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Section
@@ -67,6 +69,7 @@ OTHER = {
     "kiosk": "jb_kiosk",
     "display": "jb_display",
     "rating": "jb_rating",
+    "ketua": "jhr_ketua",
 }
 
 
@@ -367,6 +370,36 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         "petugas",
         method="post",
     ),
+    # --- feedback: the perception survey ---
+    "feedback_survey_public": Public("the questionnaire: its unguessable link id is the secret"),
+    "feedback_survey_thanks": Public("the questionnaire's thank-you page, by the same id"),
+    "feedback_survey_office": Public("an office's standing link to its open questionnaire"),
+    "feedback_survey_home": CurrentOffice("/feedback/surveys/", "penyelia", "petugas"),
+    "feedback_survey_list": Record(lambda r: "/feedback/PKMD-PJ/surveys/", "penyelia", "petugas"),
+    "feedback_survey_create": Record(
+        lambda r: "/feedback/PKMD-PJ/surveys/new/", "penyelia", "petugas"
+    ),
+    "feedback_survey_detail": Record(
+        lambda r: f"/feedback/PKMD-PJ/surveys/{r.survey.pk}/", "penyelia", "petugas"
+    ),
+    "feedback_survey_paper": Record(
+        lambda r: f"/feedback/PKMD-PJ/surveys/{r.survey.pk}/paper/", "petugas", "telefonis"
+    ),
+    "feedback_survey_report": Record(
+        lambda r: f"/feedback/PKMD-PJ/surveys/{r.survey.pk}/report/", "penyelia", "petugas"
+    ),
+    "feedback_survey_report_pdf": Record(
+        lambda r: f"/feedback/PKMD-PJ/surveys/{r.survey.pk}/report.pdf", "penyelia", "petugas"
+    ),
+    "feedback_survey_report_xlsx": Record(
+        lambda r: f"/feedback/PKMD-PJ/surveys/{r.survey.pk}/report.xlsx", "penyelia", "petugas"
+    ),
+    "feedback_survey_act": Record(
+        lambda r: f"/feedback/PKMD-PJ/surveys/{r.survey.pk}/close/",
+        "penyelia",
+        "petugas",
+        method="post",
+    ),
     # --- feedback: satisfaction forms, the box, remarks, the reports ---
     "feedback_tablet_form": Record(
         lambda r: "/feedback/PKMD-PJ/counter/1/form/", "rating", "kiosk", device_cookie=True
@@ -410,6 +443,25 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
     ),
     "feedback_feedback_report_xlsx": Record(
         lambda r: "/feedback/PKMD-PJ/reports/feedback/xlsx/", "penyelia", "petugas"
+    ),
+    "feedback_survey_inbox": CurrentOffice("/feedback/survey-reports/", "ketua", "penyelia"),
+    "feedback_survey_combined": CurrentOffice(
+        "/feedback/survey-reports/combined/", "ketua", "penyelia"
+    ),
+    "feedback_survey_combined_pdf": CurrentOffice(
+        "/feedback/survey-reports/combined.pdf", "ketua", "penyelia"
+    ),
+    "feedback_survey_combined_xlsx": CurrentOffice(
+        "/feedback/survey-reports/combined.xlsx", "ketua", "penyelia"
+    ),
+    "feedback_survey_report_file": Record(
+        lambda r: f"/feedback/survey-reports/{r.survey_report.pk}/", "ketua", "penyelia"
+    ),
+    "feedback_survey_report_act": Record(
+        lambda r: f"/feedback/survey-reports/{r.survey_report.pk}/acknowledge/",
+        "ketua",
+        "penyelia",
+        method="post",
     ),
     "api:file_complaint": Public("the online complaint over the API: anyone may complain"),
     "api:complaint_status": Public("the reference with its access code is the secret"),
@@ -601,6 +653,8 @@ class PjRecords:
     entry: Any
     referral: Any
     complaint: Any
+    survey: Any
+    survey_report: Any
 
 
 @pytest.fixture
@@ -637,8 +691,38 @@ def world(tree, users):
     complaint = receive_complaint(
         tree.pj, ComplaintInput(category="other", description="Aduan"), channel="online"
     ).complaint
+    # A perception survey reported to the head (closed, submitted) and one open now.
+    reported = surveys.create_period(
+        tree.pj,
+        title="Tinjauan 2025",
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2025, 12, 31),
+        acting_user=users["penyelia"],
+    )
+    surveys.open_period(reported, acting_user=users["penyelia"])
+    surveys.close_period(reported, acting_user=users["penyelia"])
+    survey_report = surveys.submit_report(reported, acting_user=users["penyelia"])
+    survey = surveys.create_period(
+        tree.pj,
+        title="Tinjauan 2026",
+        starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2026, 12, 31),
+        acting_user=users["penyelia"],
+    )
+    surveys.open_period(survey, acting_user=users["penyelia"])
+    users["jhr_ketua"] = make_user("ketua.jhr", tree.jhr, Role.HEAD)
     return (
-        PjRecords(counter, ticket, device, announcement, entry, referral, complaint),
+        PjRecords(
+            counter,
+            ticket,
+            device,
+            announcement,
+            entry,
+            referral,
+            complaint,
+            survey,
+            survey_report,
+        ),
         users,
         tokens,
     )

@@ -170,7 +170,7 @@ def test_every_page_in_both_languages_has_no_serious_or_critical_axe_finding(
     public = person(browser, live_weserve, contexts, None)
     for language in LANGUAGES:
         speak(public, live_weserve, language)
-        for url in ("/accounts/login/", "/pair/"):
+        for url in ("/accounts/login/", "/pair/", f"/feedback/{OFFICE}/survey/"):
             scanner.visit(public, url)
         public.goto("/no-such-page/")
         scanner.scan(public, "404")
@@ -202,6 +202,8 @@ def test_every_page_in_both_languages_has_no_serious_or_critical_axe_finding(
             "/phone/log/",
             "/phone/staffing/",
             "/messages/",
+            f"/feedback/{OFFICE}/surveys/",
+            f"/feedback/{OFFICE}/surveys/new/",
         ):
             scanner.visit(supervisor, url)
         scanner.visit(supervisor, f"/display/{OFFICE}/", "display board")

@@ -12,6 +12,11 @@ class FeedbackConfig(AppConfig):
         from weserve.feedback.audit_sentences import SENTENCES
 
         register_sentences(SENTENCES)
+        from weserve.feedback.survey_audit_sentences import SENTENCES as SURVEY_SENTENCES
+        from weserve.feedback.survey_nav import register_survey_menu
+
+        register_sentences(SURVEY_SENTENCES)
+        register_survey_menu()
         from weserve.queueing.panels import TicketLink, register_ticket_link
 
         # The mobile ticket page (behind the slip's QR code) offers the rating when the

@@ -179,3 +179,14 @@ from weserve.feedback.satisfaction_models import (  # noqa: E402, F401
     SatisfactionForm,
     SatisfactionItem,
 )
+
+# The perception survey lives in its own module; imported here so Django finds it.
+from weserve.feedback.survey_models import (  # noqa: E402, F401
+    SurveyAnswer,
+    SurveyFollowUp,
+    SurveyItem,
+    SurveyPeriod,
+    SurveyReport,
+    SurveyResponse,
+    SurveySection,
+)

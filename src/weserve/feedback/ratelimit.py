@@ -24,7 +24,7 @@ from weserve.feedback.complaint_models import SubmissionCounter
 
 WINDOW = dt.timedelta(hours=1)
 # Attempts per address and hour; settings may lower or raise them.
-LIMITS = {"complaint": 10, "complaint_status": 30}
+LIMITS = {"complaint": 10, "complaint_status": 30, "survey": 20}
 
 _BUMP_SQL = """
 INSERT INTO {table} (scope, window_start, count) VALUES (%s, %s, 1)
