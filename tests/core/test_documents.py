@@ -88,6 +88,13 @@ def test_charts_are_labelled_svg_with_text_kept_as_text():
     assert svg.startswith("<svg ")
     assert 'role="img"' in svg and 'aria-label="Purata skor"' in svg
     assert "Kaunter 1" in svg  # text, not paths: selectable, searchable, small
+    # Under the pages' CSP (style-src 'self') a style attribute in inline SVG is ignored
+    # and the shapes turn black: colours are presentation attributes instead.
+    assert "style=" not in svg and "<style" not in svg
+    assert 'fill="#1f4e8c"' in svg
+    # As wide as its container (a phone included), its proportions from the viewBox.
+    root = svg[: svg.index(">")]
+    assert 'width="100%"' in root and "height=" not in root and "viewBox=" in root
     line = documents.line_chart(["1/12", "2/12"], {"A": [1, None], "B": [2, 3]}, label="Trend <x>")
     assert 'aria-label="Trend &lt;x&gt;"' in line
 

@@ -303,9 +303,15 @@ def _as_attributes(match: re.Match[str]) -> str:
 
 
 def _presentation_attributes(svg: str) -> str:
+    """Styles as presentation attributes, and the chart as wide as its container (its
+    viewBox kept, its fixed width and height dropped), so it also fits a phone."""
     svg = _STYLE_ELEMENT.sub("", svg)
-    svg = svg.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
-    return _STYLE_ATTRIBUTE.sub(_as_attributes, svg)
+    head, sep, rest = svg.partition(">")
+    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
+    head = head.replace(
+        "<svg ", '<svg width="100%" stroke-linejoin="round" stroke-linecap="butt" ', 1
+    )
+    return _STYLE_ATTRIBUTE.sub(_as_attributes, head + sep + rest)
 
 
 def _style(axes: Any) -> None:

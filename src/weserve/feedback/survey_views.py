@@ -17,7 +17,6 @@ Thin: check who calls (feedback.survey_access), call one service, render.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -27,7 +26,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -494,29 +492,6 @@ def paper_entry(request: HttpRequest, office_code: str, pk: int) -> HttpResponse
 # --- The report ----------------------------------------------------------------------------------
 
 
-_STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
-_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
-
-
-def _attributes(match: re.Match[str]) -> str:
-    pairs = (part.split(":", 1) for part in match.group(1).split(";") if ":" in part)
-    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
-
-
-def _fluid(svg: SafeString) -> SafeString:
-    """The chart as a page under its Content-Security-Policy can show it, scaled to its
-    container (its viewBox kept) so it fits a phone. matplotlib writes its colours and
-    fonts as `style` attributes and a `<style>` element, which the policy (style-src
-    'self') blocks, leaving every shape black: they become SVG presentation attributes
-    (fill, stroke, font-size...), which the policy allows and WeasyPrint reads alike."""
-    text = _STYLE_ELEMENT.sub("", str(svg))
-    text = _STYLE_ATTRIBUTE.sub(_attributes, text)
-    head, sep, rest = text.partition(">")
-    head = re.sub(r'\s(width|height)="[^"]*"', "", head)
-    root = ' width="100%" stroke-linejoin="round" stroke-linecap="butt"'
-    return mark_safe(f"{head}{root}{sep}{rest}")  # noqa: S308 - documents' own SVG
-
-
 def _charts(report: Report) -> dict[str, Any]:
     dims = [d.figures for d in report.dimensions if d.figures.n]
     if not dims:
@@ -550,7 +525,7 @@ def _charts(report: Report) -> dict[str, Any]:
             height=2.8,
         ),
     }
-    return {name: _fluid(svg) for name, svg in charts.items()}
+    return charts
 
 
 def _report_context(request: HttpRequest, office_code: str, pk: int) -> dict[str, Any]:
@@ -753,7 +728,7 @@ def _combined_context(request: HttpRequest) -> dict[str, Any]:
         "years": list(range(this_year, this_year - 6, -1)),
         "combined": combined,
         "scores": SCORES,
-        "charts": {name: _fluid(svg) for name, svg in charts.items()},
+        "charts": charts,
         "title": _("Perception Survey Data Report: offices combined"),
         "office": None,
         "generated_at": clock.now(),
