@@ -229,6 +229,9 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         lambda r: f"/register/entries/{r.entry.pk}/officers/?q=pegawai", "petugas", "telefonis"
     ),
     "register_walk_in": CurrentOffice("/register/walk-in/", "petugas", "telefonis"),
+    "register_returning": CurrentOffice(
+        "/register/returning/", "petugas", "telefonis", method="post"
+    ),
     "register_entry": Record(lambda r: f"/register/entries/{r.entry.pk}/", "petugas", "telefonis"),
     # The register for its readers: counter staff keep it but do not search or export it.
     "register_home": CurrentOffice("/register/", "penyelia", "petugas"),

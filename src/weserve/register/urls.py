@@ -9,6 +9,7 @@ urlpatterns = [
         name="register_ticket_entry",
     ),
     path("register/walk-in/", views.walk_in, name="register_walk_in"),
+    path("register/returning/", views.returning_customer, name="register_returning"),
     path("register/entries/<int:entry_id>/", views.entry_detail, name="register_entry"),
     path(
         "register/entries/<int:entry_id>/referrals/",

@@ -167,3 +167,22 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
     )
     context = {"entry": entry, "ref": referral_context(entry), "office": entry.office}
     return render(request, "register/entry_detail.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def returning_customer(request: HttpRequest) -> HttpResponse:
+    """Earlier visits at the current office of the customer whose MyKad number was typed
+    (PT-1.8): an exact match on the keyed hash, shown masked, audited. POST only, so the
+    number never travels in a URL; the console's register panel and the walk-in page
+    load the answer into the form with htmx."""
+    office, user = _walk_in_office(request)
+    mykad = request.POST.get("mykad", "")
+    context: dict[str, Any] = {"office": office, "visits": None, "error": None}
+    try:
+        context["visits"] = services.find_returning_customer(office, mykad, acting_user=user)
+    except InvalidEntry as refused:
+        context["error"] = refused.fields.get("mykad") or _("Enter a valid MyKad number.")
+        return render(request, "register/returning.html", context, status=422)
+    return render(request, "register/returning.html", context)
