@@ -233,6 +233,7 @@ def test_live_view_queries_do_not_grow_with_the_counters(
     _fill(tree, 8)
     assert _queries(client) == small
     # 16: the shell's menu counts the supervisor's referrals waiting too long (its badge);
-    # 17: the register's section lists them on the view itself (queueing.panels.LiveSection).
-    with django_assert_max_num_queries(17):
+    # 17: the register's section lists them on the view itself (queueing.panels.LiveSection);
+    # 18: the menu's badge of telephone messages waiting for a call-back (telephony).
+    with django_assert_max_num_queries(18):
         client.get("/counter/live/")
