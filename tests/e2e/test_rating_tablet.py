@@ -113,7 +113,15 @@ def test_a_customer_rates_the_visit_on_the_counters_tablet_and_from_the_phone(
     tablet = new_page(browser, live_weserve, contexts, viewport={"width": 1280, "height": 800})
     admin = new_page(browser, live_weserve, contexts)
     pair_rating_tablet(admin, tablet)
-    expect(tablet.get_by_test_id("tablet-welcome")).to_be_visible()
+    welcome = tablet.get_by_test_id("tablet-welcome")
+    pending = tablet.get_by_test_id("tablet-ticket")
+    expect(welcome.or_(pending)).to_be_visible()
+    if pending.is_visible():
+        # An earlier test (the shared server) completed a customer at counter 1 minutes ago
+        # and nobody rated it: the tablet rightly asks about it. That customer answers.
+        tablet.get_by_test_id("face-3").click()
+        expect(tablet.get_by_test_id("tablet-thanks")).to_be_visible()
+    expect(welcome).to_be_visible(timeout=RESET_TIMEOUT_MS)
     expect(tablet.locator("html")).to_have_attribute("lang", "ms")
 
     console = new_page(browser, live_weserve, contexts, viewport={"width": 1366, "height": 768})
