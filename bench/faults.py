@@ -2,7 +2,7 @@
 stopped and a display's network cut, with what clients saw and whether any ticket was lost
 or doubled (issue 13, item 7).
 
-    python bench/faults.py            # the full run (about 20 minutes)
+    python bench/faults.py            # the full run (about 7 minutes on a quiet machine)
     python bench/faults.py --quick    # a smoke run (about 5 minutes)
 
 It sets everything up itself, on this machine only (127.0.0.1), and tears it down again:
