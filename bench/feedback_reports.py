@@ -49,7 +49,7 @@ def timed(fn, repeats: int = REPEATS) -> float:
 
 def generate(cursor, ratings: int, complaints: int) -> None:
     cursor.execute(
-        "TRUNCATE feedback_ratingreason, feedback_rating, feedback_boxslip, "
+        "TRUNCATE feedback_ratingtally, feedback_ratingreason, feedback_rating, feedback_boxslip, "
         "feedback_boxopening, feedback_remark, feedback_complaintattachment, "
         "feedback_complaintevent, feedback_complaint, feedback_satisfactionanswer, "
         "feedback_satisfactionform RESTART IDENTITY CASCADE"
@@ -191,6 +191,7 @@ def main() -> None:
     from weserve.core import crypto
     from weserve.core.models import User
     from weserve.feedback import report_selectors as figures
+    from weserve.feedback import tallies
     from weserve.organisation.demo import load_demo
     from weserve.organisation.models import Office
 
@@ -205,6 +206,13 @@ def main() -> None:
         with connection.cursor() as cursor:
             generate(cursor, args.ratings, args.complaints)
         print(f"generated in {time.perf_counter() - start:.1f} s")
+        # The ratings went in around feedback.services: count their daily tallies once,
+        # as the migration does for ratings older than the tallies.
+        start = time.perf_counter()
+        rows = tallies.rebuild()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE feedback_ratingtally")
+        print(f"tallied in {time.perf_counter() - start:.1f} s ({rows} rows)")
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM feedback_rating")
