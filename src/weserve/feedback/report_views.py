@@ -184,7 +184,7 @@ def _satisfaction_context(request: HttpRequest, office: Office, period: Period) 
             horizontal=True,
         )
     if data["items"]:
-        charts["items"] = documents.bar_chart(
+        charts["form_items"] = documents.bar_chart(
             [row["label"] for row in data["items"]],
             {_("Mean score"): [row["mean"] for row in data["items"]]},
             label=_("Satisfaction form: mean score by item"),
