@@ -113,7 +113,9 @@ def _svg(width: float, height: float, label: str, body: list[str]) -> str:
     )
 
 
-def _legend(names: list[str], width: float) -> tuple[list[str], float]:
+def _legend(
+    names: list[str], width: float, palette: Sequence[str] = PALETTE
+) -> tuple[list[str], float]:
     """Coloured keys above the plot, wrapped to the width; and the height they take."""
     if len(names) < 2:
         return [], 0.0
@@ -124,7 +126,7 @@ def _legend(names: list[str], width: float) -> tuple[list[str], float]:
         span = 14 + _width(text) + 16
         if x + span > width and x > 8:
             x, y = 8.0, y + 18
-        parts.append(_rect(x, y - 9, 10, 10, PALETTE[index % len(PALETTE)]))
+        parts.append(_rect(x, y - 9, 10, 10, palette[index % len(palette)]))
         parts.append(_text(x + 14, y, text, fill=TEXT))
         x += span
     return parts, y + 10
@@ -140,15 +142,19 @@ def bar_chart(
     horizontal: bool = False,
     width: float = 7.0,
     height: float = 3.2,
+    colours: Sequence[str] | None = None,
 ) -> str:
     """Bars per label, one colour per series (a key above when there is more than one);
-    a single series' bars carry their value."""
+    a single series' bars carry their value. `colours` gives each series its own (a
+    meaning: green within a deadline, red overdue); the palette otherwise."""
     names = list(series)
     values = [[float(v or 0) for v in series[name]] for name in names]
-    texts = [_short(lbl) for lbl in labels]
+    palette = tuple(colours) if colours else PALETTE
+    # A horizontal chart's labels have the room of its left side.
+    texts = [_short(lbl, 40 if horizontal else LONGEST_LABEL) for lbl in labels]
     count = len(texts)
     w = width * DPI
-    legend, top = _legend(names, w)
+    legend, top = _legend(names, w, palette)
     top = max(top, 10.0) + 6
     if stacked:
         highest = max((sum(column) for column in zip(*values, strict=True)), default=0.0)
@@ -158,6 +164,12 @@ def bar_chart(
     top_value = ticks[-1]
     tick_texts = [_value(t) for t in ticks]
     annotate = len(names) == 1 and not stacked and count <= 24
+    # A chart's figures in one format: all whole, or all to two places (means).
+    whole = all(v.is_integer() for row in values for v in row)
+
+    def figure(value: float) -> str:
+        return _value(value) if whole else f"{value:.2f}"
+
     body = list(legend)
     if horizontal:
         h = max(height * DPI, top + count * 22 + 40)
@@ -182,7 +194,7 @@ def bar_chart(
             start = 0.0
             for index, name_values in enumerate(values):
                 value = name_values[row]
-                colour = PALETTE[index % len(PALETTE)]
+                colour = palette[index % len(palette)]
                 if stacked:
                     y = centre - thickness / 2
                     body.append(
@@ -194,7 +206,7 @@ def bar_chart(
                     body.append(_rect(left, y, x_of(value) - left, thickness, colour))
                     if annotate:
                         body.append(
-                            _text(x_of(value) + 4, y + thickness / 2 + FONT * 0.35, _value(value))
+                            _text(x_of(value) + 4, y + thickness / 2 + FONT * 0.35, figure(value))
                         )
         body.append(_line(left, top, left, bottom, AXIS))
         return _svg(w, h, label, body)
@@ -235,7 +247,7 @@ def bar_chart(
         start = 0.0
         for index, name_values in enumerate(values):
             value = name_values[column]
-            colour = PALETTE[index % len(PALETTE)]
+            colour = palette[index % len(palette)]
             if stacked:
                 body.append(
                     _rect(
@@ -252,7 +264,7 @@ def bar_chart(
                 body.append(_rect(x, y_of(value), thickness, bottom - y_of(value), colour))
                 if annotate:
                     body.append(
-                        _text(x + thickness / 2, y_of(value) - 4, _value(value), anchor="middle")
+                        _text(x + thickness / 2, y_of(value) - 4, figure(value), anchor="middle")
                     )
     body.append(_line(left, bottom, right, bottom, AXIS))
     return _svg(w, h, label, body)
@@ -321,11 +333,21 @@ def line_chart(
         middle = (top + bottom) / 2
         body.append(_text(12, middle, ylabel, anchor="middle", fill=MUTED, rotate=-90))
     monthly = all(isinstance(v, dt.date) and v.day == 1 for v in x)
-    shown = max(1, math.ceil(len(x) / 10))
-    for index, value in enumerate(x):
-        if index % shown == 0:
-            text = _x_text(value, monthly)
-            body.append(_text(x_of(places[index]), bottom + 16, text, anchor="middle", fill=MUTED))
+    dates = [v for v in x if isinstance(v, dt.date)]
+    if dates and len(dates) == len(x) and not monthly and len(x) > 10:
+        # Days: evenly spaced dates across the period, whichever days had ratings.
+        first, last = min(dates).toordinal(), max(dates).toordinal()
+        for step in range(8):
+            day = dt.date.fromordinal(first + round((last - first) * step / 7))
+            place = x_of((day.toordinal() - first) / ((last - first) or 1))
+            body.append(_text(place, bottom + 16, _x_text(day, False), anchor="middle", fill=MUTED))
+    else:
+        shown = max(1, math.ceil(len(x) / 12))
+        for index, value in enumerate(x):
+            if index % shown == 0:
+                text = _x_text(value, monthly)
+                place = x_of(places[index])
+                body.append(_text(place, bottom + 16, text, anchor="middle", fill=MUTED))
     body.append(_line(left, bottom, right, bottom, AXIS))
     for index, name in enumerate(names):
         colour = PALETTE[index % len(PALETTE)]

@@ -274,8 +274,10 @@ def bar_chart(
     horizontal: bool = False,
     width: float = 7.0,
     height: float = 3.2,
+    colours: Sequence[str] | None = None,
 ) -> SafeString:
-    """Bars per label, one colour per series (a legend when there is more than one)."""
+    """Bars per label, one colour per series (a legend when there is more than one);
+    `colours` when the series' colours carry a meaning."""
     from weserve.core import charts
 
     svg = charts.bar_chart(
@@ -287,6 +289,7 @@ def bar_chart(
         horizontal=horizontal,
         width=width,
         height=height,
+        colours=colours,
     )
     return mark_safe(svg)  # noqa: S308 - every text in it escaped by core.charts
 

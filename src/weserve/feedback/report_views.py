@@ -385,6 +385,8 @@ def _feedback_context(request: HttpRequest, office: Office, period: Period) -> d
             },
             label=_("Complaints handled within each deadline"),
             stacked=True,
+            # Within green, late amber, overdue red, not yet due grey.
+            colours=("#2e8b57", "#e08a1e", "#b03a2e", "#9aa5b1"),
         )
     if data["remarks_by_topic"]:
         charts["remarks"] = documents.bar_chart(
