@@ -3,14 +3,16 @@
 Generates 1,000,000 counter ratings (a third with a reason chip, some with comments),
 100,000 complaints with 200,000 events, and 20,000 suggestions and compliments across
 the demo's district offices on PostgreSQL, in bulk (INSERT ... SELECT generate_series),
-then times each report's database work and each report page (the whole GET: queries,
-charts, template) against a plain COUNT(*) over the same table in the same run:
+counts the ratings' daily tallies once (feedback.tallies.rebuild: the bulk load bypasses
+the rating service that keeps them), then times each report's database work and each
+report page (the whole GET: queries, charts, template) against a plain COUNT(*) over
+the same table in the same run:
 
 - one district office, a whole year (the supervisor's report);
 - a state head over the offices below, a year (per office and combined);
 - HQ over every office, one month.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/weserve_h16b \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/weserve_fb_bench \
         .venv/bin/python bench/feedback_reports.py [--keep] [--ratings N] [--complaints N]
 
 The database must be one for benchmarking: the script migrates it, loads the demo and

@@ -1,5 +1,7 @@
-"""The figures of the feedback reports, computed in the database (aggregate/annotate with
-filtered counts), never by loading rows into Python:
+"""The figures of the feedback reports, computed in the database (grouped queries with
+filtered counts; Python only adds up the few grouped rows), never by loading rows into
+Python. The counter ratings are read from their daily tallies (feedback.tallies), not
+one by one:
 
 - the Customer Satisfaction Analysis Report for counter services (PY-6.1, PT-4.1): the
   counter ratings and satisfaction forms of a period, by office, counter, staff member
