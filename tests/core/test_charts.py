@@ -71,3 +71,10 @@ def test_ticks_are_round_numbers_covering_the_values():
     assert charts.nice_ticks(0, 3) == [0, 1, 2, 3]
     assert charts.nice_ticks(1, 5) == [1, 2, 3, 4, 5]
     assert re.fullmatch(r"[\d.]+", charts._value(2.5))
+
+
+def test_a_mean_score_axis_runs_to_five_and_a_share_to_a_hundred():
+    means = charts.bar_chart(["A", "B"], {"Purata": [3.6, 3.8]}, label="x", most=5)
+    assert "5" in texts(means) and "4" in texts(means)
+    shares = charts.bar_chart(["A"], {"%": [62.2]}, label="x", horizontal=True, most=100)
+    assert "100" in texts(shares) and "62.20" in texts(shares)

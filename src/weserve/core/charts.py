@@ -143,10 +143,12 @@ def bar_chart(
     width: float = 7.0,
     height: float = 3.2,
     colours: Sequence[str] | None = None,
+    most: float | None = None,
 ) -> str:
     """Bars per label, one colour per series (a key above when there is more than one);
     a single series' bars carry their value. `colours` gives each series its own (a
-    meaning: green within a deadline, red overdue); the palette otherwise."""
+    meaning: green within a deadline, red overdue); the palette otherwise. `most` is where
+    the value axis ends at the least (5 for a mean score, 100 for a percentage)."""
     names = list(series)
     values = [[float(v or 0) for v in series[name]] for name in names]
     palette = tuple(colours) if colours else PALETTE
@@ -160,7 +162,7 @@ def bar_chart(
         highest = max((sum(column) for column in zip(*values, strict=True)), default=0.0)
     else:
         highest = max((v for row in values for v in row), default=0.0)
-    ticks = nice_ticks(0.0, highest if highest > 0 else 1.0)
+    ticks = nice_ticks(0.0, max(highest, most or 0.0) or 1.0)
     top_value = ticks[-1]
     tick_texts = [_value(t) for t in ticks]
     annotate = len(names) == 1 and not stacked and count <= 24

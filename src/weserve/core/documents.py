@@ -275,9 +275,11 @@ def bar_chart(
     width: float = 7.0,
     height: float = 3.2,
     colours: Sequence[str] | None = None,
+    most: float | None = None,
 ) -> SafeString:
     """Bars per label, one colour per series (a legend when there is more than one);
-    `colours` when the series' colours carry a meaning."""
+    `colours` when the series' colours carry a meaning; `most` where the value axis ends
+    at the least (5 for a mean score, 100 for a percentage)."""
     from weserve.core import charts
 
     svg = charts.bar_chart(
@@ -290,6 +292,7 @@ def bar_chart(
         width=width,
         height=height,
         colours=colours,
+        most=most,
     )
     return mark_safe(svg)  # noqa: S308 - every text in it escaped by core.charts
 

@@ -175,6 +175,7 @@ def _satisfaction_context(request: HttpRequest, office: Office, period: Period) 
                 {_("Mean score"): [r["mean"] for r in data["by_counter"]]},
                 label=_("Mean score by counter"),
                 ylabel=_("Mean score (1-5)"),
+                most=5,
             )
     if data["reasons"]:
         charts["reasons"] = documents.bar_chart(
@@ -189,6 +190,7 @@ def _satisfaction_context(request: HttpRequest, office: Office, period: Period) 
             {_("Mean score"): [row["mean"] for row in data["items"]]},
             label=_("Satisfaction form: mean score by item"),
             horizontal=True,
+            most=5,
         )
     return {
         "office": office,
