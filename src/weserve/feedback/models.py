@@ -183,7 +183,11 @@ class RatingTally(models.Model):
     Satisfaction Analysis Report sums these rows instead of reading every rating."""
 
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+        Office,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the unique constraint's index starts with the office
+        verbose_name=_("office"),
     )
     day = models.DateField(_("business day"))
     dimension = models.CharField(_("counted by"), max_length=10, choices=TallyDimension.choices)

@@ -58,6 +58,7 @@ class Migration(migrations.Migration):
                 (
                     "office",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
                         to="organisation.office",
