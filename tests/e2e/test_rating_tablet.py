@@ -4,7 +4,9 @@ An administrator pairs a rating tablet for counter 1; petugas1 completes a custo
 counter 1 in the console; the tablet, without a reload, asks that customer to rate the
 visit; a face sends it, the tablet thanks and goes back to its welcome screen, and the
 rating is stored against petugas1. A second customer rates from the phone instead (the
-slip's QR link), and the tablet, which was asking them, lets go at once.
+slip's QR link), and the tablet, which was asking them, lets go at once. A third rates
+on the tablet, then opens the full Customer Satisfaction Form from the thanks and files
+it for the same visit.
 
 Screenshots of every screen (tablet at 1280×800 and 1366×768, a phone; Malay and
 English) go to test-artifacts/ for a person to look at.
@@ -212,3 +214,34 @@ def test_a_customer_rates_the_visit_on_the_counters_tablet_and_from_the_phone(
     row = admin.locator("#result_list tbody tr").filter(has_text=second["number"])
     expect(row).to_contain_text("Kod QR pada slip")
     expect(row).to_contain_text("petugas1")
+
+    # --- A third customer rates, then says more on the full form from the thanks --------
+    third = issue_as_staff(console, "INFO")
+    serve_and_complete(console, third["number"])
+    expect(tablet.get_by_test_id("tablet-ticket")).to_contain_text(
+        third["number"], timeout=LIVE_TIMEOUT_MS
+    )
+    tablet.get_by_test_id("face-2").click()
+    expect(tablet.get_by_test_id("tablet-thanks")).to_be_visible()
+    more = tablet.get_by_test_id("tablet-full-form")
+    expect(more).to_contain_text("Borang Kepuasan Pelanggan")
+    more.click()
+    expect(tablet.get_by_test_id("tablet-form")).to_be_visible()
+    expect(tablet.get_by_test_id("tablet-form-ticket")).to_contain_text(third["number"])
+    shot(tablet, "full-form-1280x800-ms")
+    for code in ("waiting_time", "courtesy", "knowledge", "clarity", "facilities", "overall"):
+        tablet.get_by_test_id(f"item_{code}-2").check()
+    tablet.locator("textarea[name=comment]").fill("Menunggu lebih sejam")
+    tablet.get_by_test_id("tablet-form-send").click()
+    expect(tablet.get_by_test_id("tablet-form-thanks")).to_be_visible()
+    tablet.get_by_test_id("tablet-form-done").click()
+    expect(tablet.get_by_test_id("tablet-welcome")).to_be_visible()
+
+    # Filed against the visit: the supervisor finds it among the office's forms.
+    supervisor = new_page(browser, live_weserve, contexts)
+    sign_in(supervisor, "penyelia")
+    supervisor.goto(f"/feedback/{OFFICE}/forms/?channel=tablet")
+    # The newest first.
+    supervisor.get_by_test_id("form-row").first.locator("a").first.click()
+    expect(supervisor.get_by_test_id("form-facts")).to_contain_text(third["number"])
+    expect(supervisor.locator("body")).to_contain_text("Menunggu lebih sejam")

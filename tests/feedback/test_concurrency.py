@@ -52,3 +52,31 @@ def test_eight_simultaneous_ratings_of_one_ticket_store_one():
     assert outcomes == [(201, "")] + [(409, "already_rated")] * (CLIENTS - 1)
     assert Rating.objects.filter(ticket=ticket).count() == 1
     assert AuditLog.objects.filter(action="feedback.rating.created").count() == 1
+
+
+def test_simultaneous_ratings_of_different_tickets_are_all_tallied():
+    """The daily tallies are upserts: eight customers rating at once on one day at one
+    counter (the same tally rows) lose no count."""
+    from weserve.feedback import tallies
+
+    tree = build_office_tree()
+    staff = make_user("petugas1", tree.pj, Role.COUNTER_STAFF)
+    tickets = [serve(tree.pj, tree.services["BKK"], staff) for _ in range(CLIENTS)]
+    barrier = threading.Barrier(CLIENTS)
+
+    @in_thread
+    def rate(i: int) -> int:
+        body = json.dumps({"ticket": tickets[i].public_id, "score": 4, "reasons": ["speed"]})
+        barrier.wait()
+        response = Client().post(
+            "/api/v1/offices/PKMD-PJ/ratings", data=body, content_type="application/json"
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        assert list(pool.map(rate, range(CLIENTS))) == [201] * CLIENTS
+    kept = tallies.stored()
+    assert kept == tallies.recount()
+    day = tickets[0].day
+    assert kept[(tree.pj.pk, day, "reason", "speed")] == (0, 0, 0, CLIENTS, 0)
+    assert kept[(tree.pj.pk, day, "channel", "qr")] == (0, 0, 0, CLIENTS, 0)

@@ -127,6 +127,17 @@ def test_the_satisfaction_pdf_and_workbook(tree, users, rated, client_for):
     assert AuditLog.objects.filter(action="feedback.report.exported").count() == 2
 
 
+def test_ratings_without_satisfaction_forms_show_no_python_text(tree, users, clock, client_for):
+    """Found by looking at the PDF: with ratings but no forms, the template printed the
+    charts' `dict.items()` (every chart's SVG source) where the form items' chart goes."""
+    ticket = serve(tree.pj, tree.services["BKK"], users["petugas"])
+    rate_by_ticket(ticket.public_id, RatingInput(score=4))
+    page = client_for("penyelia").get("/feedback/PKMD-PJ/reports/satisfaction/" + NOVEMBER)
+    body = page.content.decode()
+    assert page.status_code == 200 and 'aria-label="Penilaian mengikut skor"' in body
+    assert "dict_items" not in body and "&lt;svg" not in body
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -5,6 +5,9 @@ just completed there, and every form filed: listed with filters, shown, printed.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -17,6 +20,7 @@ from weserve.feedback.satisfaction_models import (
     SatisfactionForm,
     SatisfactionItem,
 )
+from weserve.feedback.selectors import TABLET_WINDOW
 from weserve.feedback.services import InvalidInput
 
 CODES = ["waiting_time", "courtesy", "knowledge", "clarity", "facilities", "overall"]
@@ -173,3 +177,51 @@ def test_staff_key_in_a_form_and_find_and_print_it(tree, users, client_for, cloc
     assert pdf.content.startswith(b"%PDF")
     # Another office's supervisor does not find it.
     assert client_for("jb_penyelia").get(f"/feedback/PKMD-PJ/forms/{form.pk}/").status_code == 404
+
+
+def test_after_rating_on_the_tablet_the_customer_opens_the_full_form_for_that_visit(
+    tree, users, clock
+):
+    """Item 1 of the issue: the faces, then the full Customer Satisfaction Form from the
+    tablet's thanks, about the same visit; its thanks goes back to the faces."""
+    ticket = serve(tree.pj, tree.services["BKK"], users["petugas"])
+    _device, token = make_tablet(tree.pj)
+    browser = device_browser(token)
+    thanks = browser.post(
+        "/feedback/PKMD-PJ/counter/1/rate/?lang=en",
+        {"ticket": ticket.public_id, "score": "2"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert thanks.status_code == 201
+    link = re.search(r'href="([^"]+)"[^>]*data-testid="tablet-full-form"', thanks.content.decode())
+    assert link, thanks.content.decode()
+    assert link.group(1) == "/feedback/PKMD-PJ/counter/1/form/?lang=en"
+    assert "Fill in the Customer Satisfaction Form" in thanks.content.decode()
+    form_page = browser.get(link.group(1))
+    assert form_page.status_code == 200
+    # The form is about the visit just rated, in the language the customer chose.
+    assert f'name="ticket" value="{ticket.public_id}"' in form_page.content.decode()
+    assert f"About your visit with ticket {ticket.number}." in form_page.content.decode()
+    assert 'href="/feedback/PKMD-PJ/counter/1/"' in form_page.content.decode()
+    sent = browser.post(
+        link.group(1), {"ticket": ticket.public_id, **{f"item_{c}": "2" for c in CODES}}
+    )
+    assert sent.status_code == 201
+    assert SatisfactionForm.objects.get().ticket == ticket
+    assert ticket.ratings.get().score == 2
+    # Its thanks returns to the faces by itself and on a touch.
+    assert 'content="8;url=/feedback/PKMD-PJ/counter/1/"' in sent.content.decode()
+    # Filed once: the form no longer names that visit.
+    again = browser.get(link.group(1))
+    assert 'name="ticket"' not in again.content.decode()
+
+
+def test_the_form_names_no_visit_once_its_time_on_the_tablet_is_over(tree, users, clock):
+    ticket = serve(tree.pj, tree.services["BKK"], users["petugas"])
+    _device, token = make_tablet(tree.pj)
+    browser = device_browser(token)
+    form_url = "/feedback/PKMD-PJ/counter/1/form/"
+    assert f'value="{ticket.public_id}"' in browser.get(form_url).content.decode()
+    clock.shift(TABLET_WINDOW + dt.timedelta(seconds=1))
+    page = browser.get(form_url).content.decode()
+    assert 'name="ticket"' not in page

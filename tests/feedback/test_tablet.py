@@ -124,7 +124,7 @@ def test_a_face_rates_the_ticket_thanks_and_the_screen_resets(completed, browser
     )
     assert response.status_code == 201
     assert screen_of(response) == "thanks"
-    assert 'data-reset-seconds="6"' in response.content.decode()
+    assert 'data-reset-seconds="10"' in response.content.decode()
     rating = Rating.objects.get()
     assert (rating.score, rating.served_by, rating.channel) == (2, users["petugas"], "tablet")
     assert rating.comment == "Lama menunggu"

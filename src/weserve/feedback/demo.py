@@ -15,7 +15,7 @@ import random
 
 from weserve.core import clock
 from weserve.core.models import User
-from weserve.feedback import box_services, satisfaction_services
+from weserve.feedback import box_services, satisfaction_services, tallies
 from weserve.feedback import complaint_services as complaints
 from weserve.feedback.box_models import BoxOpening, Remark
 from weserve.feedback.complaint_models import Complaint
@@ -86,8 +86,10 @@ def _ratings(office: Office, tablet: Device) -> None:
                 created_at=now - dt.timedelta(days=days_ago),
                 day=day,
             )
-            for reason in rng.sample(reasons, rng.randint(0, 2)):
+            chosen = rng.sample(reasons, rng.randint(0, 2))
+            for reason in chosen:
                 RatingReason.objects.create(rating=rating, reason=reason)
+            tallies.count_rating(rating, chosen)
 
 
 def _forms(office: Office, keyer: User | None) -> None:

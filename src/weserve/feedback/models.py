@@ -164,6 +164,58 @@ class RatingReason(models.Model):
         return self.get_reason_display()
 
 
+class TallyDimension(models.TextChoices):
+    """What a rating tally counts by. Every rating counts once under its channel, so the
+    channel rows of a day are that day's totals."""
+
+    CHANNEL = "channel", _("channel")
+    COUNTER = "counter", _("counter")
+    STAFF = "staff", _("staff member")
+    SERVICE = "service", _("service")
+    REASON = "reason", _("reason")
+
+
+class RatingTally(models.Model):
+    """One office's counter ratings of one business day, counted by score along one
+    dimension (a counter, a staff member, a service, a channel, a reason chip).
+
+    Kept by feedback.tallies in the transaction that writes each rating; the Customer
+    Satisfaction Analysis Report sums these rows instead of reading every rating."""
+
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the unique constraint's index starts with the office
+        verbose_name=_("office"),
+    )
+    day = models.DateField(_("business day"))
+    dimension = models.CharField(_("counted by"), max_length=10, choices=TallyDimension.choices)
+    # The counter's, staff member's (user's) or service's id; the channel's or reason's code.
+    key = models.CharField(_("key"), max_length=40)
+    s1 = models.PositiveIntegerField(_("very dissatisfied (1)"), default=0)
+    s2 = models.PositiveIntegerField(_("dissatisfied (2)"), default=0)
+    s3 = models.PositiveIntegerField(_("neutral (3)"), default=0)
+    s4 = models.PositiveIntegerField(_("satisfied (4)"), default=0)
+    s5 = models.PositiveIntegerField(_("very satisfied (5)"), default=0)
+
+    class Meta:
+        verbose_name = _("daily rating tally")
+        verbose_name_plural = _("daily rating tallies")
+        constraints = [
+            # Also the reports' index: offices, then a range of days.
+            models.UniqueConstraint(
+                fields=["office", "day", "dimension", "key"], name="rating_tally_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(dimension__in=TallyDimension.values), name="rating_tally_dimension"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension} {self.key}"
+
+
 # Complaints (BAP) live in their own module; imported here so Django finds them.
 from weserve.feedback.attachment_models import ComplaintAttachment  # noqa: E402, F401, I001
 from weserve.feedback.box_models import BoxOpening, BoxSlip, Remark  # noqa: E402, F401, I001

@@ -1,5 +1,7 @@
-"""The figures of the feedback reports, computed in the database (aggregate/annotate with
-filtered counts), never by loading rows into Python:
+"""The figures of the feedback reports, computed in the database (grouped queries with
+filtered counts; Python only adds up the few grouped rows), never by loading rows into
+Python. The counter ratings are read from their daily tallies (feedback.tallies), not
+one by one:
 
 - the Customer Satisfaction Analysis Report for counter services (PY-6.1, PT-4.1): the
   counter ratings and satisfaction forms of a period, by office, counter, staff member
@@ -28,6 +30,7 @@ from django.db.models.functions import TruncMonth
 
 from weserve.core import clock
 from weserve.core.clock import MALAYSIA
+from weserve.core.models import User
 from weserve.core.scoping import visible_office_ids
 from weserve.feedback.box_models import BoxOpening, BoxSlip, Remark, RemarkKind
 from weserve.feedback.complaint_models import (
@@ -36,9 +39,9 @@ from weserve.feedback.complaint_models import (
     ComplaintState,
     EventKind,
 )
-from weserve.feedback.models import Rating, RatingReason
+from weserve.feedback.models import Rating, RatingTally, TallyDimension
 from weserve.feedback.satisfaction_models import SatisfactionAnswer, SatisfactionForm
-from weserve.organisation.models import Office
+from weserve.organisation.models import Counter, Office, Service
 
 SCORES = (1, 2, 3, 4, 5)
 WORDS_SAMPLE = 2000
@@ -134,75 +137,149 @@ def _words(texts: Iterable[str]) -> list[tuple[str, int]]:
     return tally.most_common(TOP_WORDS)
 
 
+def _tally_sums() -> dict[str, Any]:
+    return {f"s{score}": Sum(f"s{score}") for score in SCORES}
+
+
+def _from_scores(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of summed tallies (s1-s5) as the report shows it: count, mean, satisfied,
+    their share and the distribution."""
+    counts = [int(row.get(f"s{score}") or 0) for score in SCORES]
+    total = sum(counts)
+    row.update({f"s{score}": n for score, n in zip(SCORES, counts, strict=True)})
+    row["count"] = total
+    row["satisfied"] = counts[3] + counts[4]
+    row["mean"] = (
+        sum(score * n for score, n in zip(SCORES, counts, strict=True)) / total if total else None
+    )
+    return _with_shares(row)
+
+
+def _added(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    rows = list(rows)
+    return {f"s{score}": sum(r[f"s{score}"] or 0 for r in rows) for score in SCORES}
+
+
+def tallies(office_ids: Iterable[int], period: Period) -> QuerySet[RatingTally]:
+    return RatingTally.objects.filter(
+        office_id__in=list(office_ids), day__range=(period.start, period.end)
+    )
+
+
 def satisfaction(offices: list[Office], period: Period) -> dict[str, Any]:
-    """The Customer Satisfaction Analysis Report's figures."""
+    """The Customer Satisfaction Analysis Report's figures. The counter ratings are read
+    from their daily tallies (feedback.tallies): one grouped query for every breakdown,
+    one for the trend; the satisfaction forms (far fewer) from their answers."""
     ids = [o.pk for o in offices]
-    rated = ratings(ids, period)
-    summary = _with_shares(rated.aggregate(**_score_counts()))
-    by_office = [
-        _with_shares(row)
-        for row in rated.values("office_id", "office__code")
-        .annotate(**_score_counts())
-        .order_by("office__code")
-    ]
+    codes = {o.pk: o.code for o in offices}
     names = {o.pk: o.name for o in offices}
-    for row in by_office:
-        row["name"] = names.get(row["office_id"], row["office__code"])
-    by_counter = [
-        _with_shares(row)
-        for row in rated.filter(counter__isnull=False)
-        .values("office__code", "counter__number")
-        .annotate(**_score_counts())
-        .order_by("office__code", "counter__number")
-    ]
-    by_staff = [
-        _with_shares(row)
-        for row in rated.filter(served_by__isnull=False)
-        .values("served_by", "office__code")
-        .annotate(name=Max("served_by__staff__name"), **_score_counts())
-        .order_by("-count", "name")[:TOP_ROWS]
-    ]
-    by_service = [
-        _with_shares(row)
-        for row in rated.filter(ticket__isnull=False)
-        .values("ticket__service__code")
-        .annotate(
-            name_ms=Max("ticket__service__name_ms"),
-            name_en=Max("ticket__service__name_en"),
-            **_score_counts(),
+    kept = tallies(ids, period)
+    grouped = list(
+        kept.values("office_id", "dimension", "key").annotate(**_tally_sums()).order_by()
+    )
+    by_dimension: dict[str, list[dict[str, Any]]] = {d: [] for d in TallyDimension.values}
+    for row in grouped:
+        by_dimension[row["dimension"]].append(row)
+    channels = by_dimension[TallyDimension.CHANNEL]
+    summary = _from_scores(_added(channels))
+    by_office = []
+    for office_id in sorted({r["office_id"] for r in channels}, key=lambda pk: codes[pk]):
+        row = _added(r for r in channels if r["office_id"] == office_id)
+        row.update(office_id=office_id, office__code=codes[office_id], name=names[office_id])
+        by_office.append(_from_scores(row))
+    by_channel = []
+    for channel in sorted({r["key"] for r in channels}):
+        row = _from_scores(_added(r for r in channels if r["key"] == channel))
+        by_channel.append({"channel": channel, "count": row["count"]})
+    counter_rows = by_dimension[TallyDimension.COUNTER]
+    numbers = dict(
+        Counter.objects.filter(pk__in={int(r["key"]) for r in counter_rows}).values_list(
+            "pk", "number"
         )
-        .order_by("ticket__service__code")
-    ]
+    )
+    by_counter = sorted(
+        (
+            _from_scores(
+                {
+                    **r,
+                    "office__code": codes[r["office_id"]],
+                    "counter__number": numbers.get(int(r["key"])),
+                }
+            )
+            for r in counter_rows
+        ),
+        key=lambda r: (r["office__code"], r["counter__number"] or 0),
+    )
+    staff_rows = by_dimension[TallyDimension.STAFF]
+    staff_names = dict(
+        User.objects.filter(pk__in={int(r["key"]) for r in staff_rows}).values_list(
+            "pk", "staff__name"
+        )
+    )
+    by_staff = sorted(
+        (
+            _from_scores(
+                {
+                    **r,
+                    "served_by": int(r["key"]),
+                    "office__code": codes[r["office_id"]],
+                    "name": staff_names.get(int(r["key"])),
+                }
+            )
+            for r in staff_rows
+        ),
+        key=lambda r: (-r["count"], r["name"] or ""),
+    )[:TOP_ROWS]
+    service_rows: dict[str, list[dict[str, Any]]] = {}
+    for r in by_dimension[TallyDimension.SERVICE]:
+        service_rows.setdefault(r["key"], []).append(r)
+    services = {
+        str(s["pk"]): s
+        for s in Service.objects.filter(pk__in={int(k) for k in service_rows}).values(
+            "pk", "code", "name_ms", "name_en"
+        )
+    }
+    by_service = sorted(
+        (
+            _from_scores(
+                {
+                    **_added(rows),
+                    "ticket__service__code": services[key]["code"],
+                    "name_ms": services[key]["name_ms"],
+                    "name_en": services[key]["name_en"],
+                }
+            )
+            for key, rows in service_rows.items()
+            if key in services
+        ),
+        key=lambda r: r["ticket__service__code"],
+    )
+    reason_rows: dict[str, list[dict[str, Any]]] = {}
+    for r in by_dimension[TallyDimension.REASON]:
+        reason_rows.setdefault(r["key"], []).append(r)
+    reasons = sorted(
+        (
+            {"reason": key, "count": _from_scores(_added(rows))["count"]}
+            for key, rows in reason_rows.items()
+        ),
+        key=lambda r: (-r["count"], r["reason"]),
+    )
+    daily = kept.filter(dimension=TallyDimension.CHANNEL)
     if period.monthly:
         trend_rows = (
-            rated.annotate(bucket=TruncMonth("day"))
+            daily.annotate(bucket=TruncMonth("day"))
             .values("bucket")
-            .annotate(count=Count("pk"), mean=Avg("score"))
+            .annotate(**_tally_sums())
             .order_by("bucket")
         )
     else:
-        trend_rows = (
-            rated.values(bucket=F("day"))
-            .annotate(count=Count("pk"), mean=Avg("score"))
-            .order_by("bucket")
+        trend_rows = daily.values(bucket=F("day")).annotate(**_tally_sums()).order_by("bucket")
+    trend = []
+    for row in trend_rows:
+        scored = _from_scores(dict(row))
+        trend.append(
+            {"bucket": _as_date(row["bucket"]), "count": scored["count"], "mean": scored["mean"]}
         )
-    trend = [
-        {
-            "bucket": _as_date(row["bucket"]),
-            "count": row["count"],
-            "mean": float(row["mean"]) if row["mean"] is not None else None,
-        }
-        for row in trend_rows
-    ]
-    reasons = list(
-        RatingReason.objects.filter(
-            rating__office_id__in=ids, rating__day__range=(period.start, period.end)
-        )
-        .values("reason")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "reason")
-    )
-    by_channel = list(rated.values("channel").annotate(count=Count("pk")).order_by("channel"))
     filed = forms(ids, period)
     form_summary = filed.aggregate(
         count=Count("pk"),
@@ -224,7 +301,8 @@ def satisfaction(offices: list[Office], period: Period) -> dict[str, Any]:
         .order_by("order", "item__code")
     ]
     comments = list(
-        rated.exclude(comment="")
+        ratings(ids, period)
+        .exclude(comment="")
         .order_by("-day", "-pk")
         .values_list("comment", flat=True)[:WORDS_SAMPLE]
     ) + list(
@@ -315,56 +393,81 @@ def feedback(
     ids = [o.pk for o in offices]
     received = complaints(ids, period)
     open_q = ~Q(state=ComplaintState.CLOSED)
-    totals = received.aggregate(
-        count=Count("pk"), open=Count("pk", filter=open_q), **_deadline_counts(now)
+    running = ~Q(state__in=(ComplaintState.CLOSED, ComplaintState.WAITING))
+    breached = (
+        Q(acknowledge_due__lt=now, acknowledged_at__isnull=True)
+        | Q(reply_due__lt=now, replied_at__isnull=True)
+        | Q(resolve_due__lt=now, resolved_at__isnull=True)
     )
-    by_category = list(
-        received.values("category").annotate(count=Count("pk")).order_by("-count", "category")
+    # One pass over the period's complaints: a row per office, category, channel and
+    # state with every count the report needs; the totals and each breakdown are sums of
+    # these few rows.
+    grouped = list(
+        received.values("office_id", "category", "channel", "state")
+        .annotate(
+            count=Count("pk"),
+            open=Count("pk", filter=open_q),
+            overdue_any=Count("pk", filter=running & breached),
+            **_deadline_counts(now),
+        )
+        .order_by()
     )
-    by_channel = list(
-        received.values("channel").annotate(count=Count("pk")).order_by("-count", "channel")
-    )
-    by_state = list(received.values("state").annotate(count=Count("pk")).order_by("state"))
+    counted = ["count", "open", "overdue_any"] + [
+        f"{step}_{k}" for step, _d, _u in DEADLINE_STEPS for k in ("met", "late", "overdue")
+    ]
+
+    def added(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        rows = list(rows)
+        return {name: sum(r[name] for r in rows) for name in counted}
+
+    def breakdown(field: str) -> list[dict[str, Any]]:
+        values = sorted({r[field] for r in grouped})
+        found = [
+            {field: v, "count": added(r for r in grouped if r[field] == v)["count"]} for v in values
+        ]
+        return found
+
+    totals = added(grouped)
+    by_category = sorted(breakdown("category"), key=lambda r: (-r["count"], r["category"]))
+    by_channel = sorted(breakdown("channel"), key=lambda r: (-r["count"], r["channel"]))
+    by_state = breakdown("state")
     remarks = Remark.objects.filter(
         office_id__in=ids, received_on__range=(period.start, period.end)
     )
-    remark_totals = remarks.aggregate(
-        suggestions=Count("pk", filter=Q(kind=RemarkKind.SUGGESTION)),
-        compliments=Count("pk", filter=Q(kind=RemarkKind.COMPLIMENT)),
-        suggestions_actioned=Count(
-            "pk", filter=Q(kind=RemarkKind.SUGGESTION, actioned_at__isnull=False)
-        ),
-    )
-    remarks_by_topic = list(
-        remarks.values("topic")
+    # The same for suggestions and compliments: one pass, summed here.
+    remark_rows = list(
+        remarks.values("office_id", "topic", "channel")
         .annotate(
             suggestions=Count("pk", filter=Q(kind=RemarkKind.SUGGESTION)),
             compliments=Count("pk", filter=Q(kind=RemarkKind.COMPLIMENT)),
+            suggestions_actioned=Count(
+                "pk", filter=Q(kind=RemarkKind.SUGGESTION, actioned_at__isnull=False)
+            ),
         )
-        .order_by("topic")
-    )
-    remarks_by_channel = list(
-        remarks.values("channel")
-        .annotate(
-            suggestions=Count("pk", filter=Q(kind=RemarkKind.SUGGESTION)),
-            compliments=Count("pk", filter=Q(kind=RemarkKind.COMPLIMENT)),
-        )
-        .order_by("channel")
-    )
-    per_office_complaints = {
-        row["office_id"]: row
-        for row in received.values("office_id")
-        .annotate(count=Count("pk"), open=Count("pk", filter=open_q), **_deadline_counts(now))
         .order_by()
+    )
+    remark_counts = ("suggestions", "compliments", "suggestions_actioned")
+
+    def remarks_added(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        rows = list(rows)
+        return {name: sum(r[name] for r in rows) for name in remark_counts}
+
+    remark_totals = remarks_added(remark_rows)
+    remarks_by_topic = [
+        {"topic": topic, **remarks_added(r for r in remark_rows if r["topic"] == topic)}
+        for topic in sorted({r["topic"] for r in remark_rows})
+    ]
+    remarks_by_channel = [
+        {"channel": channel, **remarks_added(r for r in remark_rows if r["channel"] == channel)}
+        for channel in sorted({r["channel"] for r in remark_rows})
+    ]
+    per_office_complaints = {
+        office_id: added(r for r in grouped if r["office_id"] == office_id)
+        for office_id in {r["office_id"] for r in grouped}
     }
     per_office_remarks = {
-        row["office_id"]: row
-        for row in remarks.values("office_id")
-        .annotate(
-            suggestions=Count("pk", filter=Q(kind=RemarkKind.SUGGESTION)),
-            compliments=Count("pk", filter=Q(kind=RemarkKind.COMPLIMENT)),
-        )
-        .order_by()
+        office_id: remarks_added(r for r in remark_rows if r["office_id"] == office_id)
+        for office_id in {r["office_id"] for r in remark_rows}
     }
     by_office = []
     for office in offices:
@@ -383,18 +486,12 @@ def feedback(
                 "compliments": r.get("compliments", 0),
             }
         )
-    running = ~Q(state__in=(ComplaintState.CLOSED, ComplaintState.WAITING))
-    breached = (
-        Q(acknowledge_due__lt=now, acknowledged_at__isnull=True)
-        | Q(reply_due__lt=now, replied_at__isnull=True)
-        | Q(resolve_due__lt=now, resolved_at__isnull=True)
-    )
     overdue_items = list(
         received.filter(running & breached)
         .select_related("office", "assigned_to__staff")
         .order_by("received_at", "pk")[:TOP_ROWS]
     )
-    overdue_count = received.filter(running & breached).count()
+    overdue_count = totals["overdue_any"]
     open_items = list(
         received.filter(open_q).select_related("office").order_by("received_at", "pk")[:TOP_ROWS]
     )

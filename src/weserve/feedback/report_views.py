@@ -14,6 +14,8 @@ JKM's SMP16 layout is not public, and the printed footer says which layout was u
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -175,6 +177,7 @@ def _satisfaction_context(request: HttpRequest, office: Office, period: Period) 
                 {_("Mean score"): [r["mean"] for r in data["by_counter"]]},
                 label=_("Mean score by counter"),
                 ylabel=_("Mean score (1-5)"),
+                most=5,
             )
     if data["reasons"]:
         charts["reasons"] = documents.bar_chart(
@@ -184,11 +187,12 @@ def _satisfaction_context(request: HttpRequest, office: Office, period: Period) 
             horizontal=True,
         )
     if data["items"]:
-        charts["items"] = documents.bar_chart(
+        charts["form_items"] = documents.bar_chart(
             [row["label"] for row in data["items"]],
             {_("Mean score"): [row["mean"] for row in data["items"]]},
             label=_("Satisfaction form: mean score by item"),
             horizontal=True,
+            most=5,
         )
     return {
         "office": office,
@@ -236,30 +240,41 @@ def _filename(report: str, office: Office, period: Period, ext: str) -> str:
     return f"{report}-{office.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{ext}"
 
 
-@never_cache
-@require_GET
-def satisfaction_report(request: HttpRequest, office_code: str, fmt: str = "html") -> HttpResponse:
+@dataclass(frozen=True)
+class _Report:
+    """What tells one report's page, PDF and workbook apart."""
+
+    name: str  # as audited
+    page: str  # the page's template
+    filename: str
+    context: Callable[[HttpRequest, Office, Period], dict[str, Any]]
+    print_template: Callable[[dict[str, Any]], str]
+    sheets: Callable[[dict[str, Any]], list[documents.Sheet]]
+
+
+def _report(request: HttpRequest, office_code: str, fmt: str, report: _Report) -> HttpResponse:
+    """A report as a page, a PDF or an XLSX workbook (the downloads audited)."""
     office = require_reader(request.user, office_code)
     try:
         period = read_period(request)
     except BadPeriod as exc:
-        return _bad_period(request, office, str(exc), "feedback/reports/satisfaction.html")
-    context = _satisfaction_context(request, office, period)
-    if fmt == "pdf":
-        _exported(request, office, "satisfaction", "pdf", period)
-        return documents.pdf_response(
-            "feedback/reports/satisfaction_print.html",
-            context,
-            _filename("kepuasan-pelanggan", office, period, "pdf"),
-            request,
-        )
-    if fmt == "xlsx":
-        _exported(request, office, "satisfaction", "xlsx", period)
-        return documents.xlsx_response(
-            _filename("kepuasan-pelanggan", office, period, "xlsx"),
-            _satisfaction_sheets(context),
-        )
-    return render(request, "feedback/reports/satisfaction.html", context)
+        return _bad_period(request, office, str(exc), report.page)
+    context = report.context(request, office, period)
+    if fmt in ("pdf", "xlsx"):
+        _exported(request, office, report.name, fmt, period)
+        filename = _filename(report.filename, office, period, fmt)
+        if fmt == "pdf":
+            return documents.pdf_response(
+                report.print_template(context), context, filename, request
+            )
+        return documents.xlsx_response(filename, report.sheets(context))
+    return render(request, report.page, context)
+
+
+@never_cache
+@require_GET
+def satisfaction_report(request: HttpRequest, office_code: str, fmt: str = "html") -> HttpResponse:
+    return _report(request, office_code, fmt, SATISFACTION)
 
 
 def _score_header(first: list[str], faces: list[str]) -> list[str]:
@@ -385,6 +400,8 @@ def _feedback_context(request: HttpRequest, office: Office, period: Period) -> d
             },
             label=_("Complaints handled within each deadline"),
             stacked=True,
+            # Within green, late amber, overdue red, not yet due grey.
+            colours=("#2e8b57", "#e08a1e", "#b03a2e", "#9aa5b1"),
         )
     if data["remarks_by_topic"]:
         charts["remarks"] = documents.bar_chart(
@@ -417,26 +434,7 @@ def _feedback_context(request: HttpRequest, office: Office, period: Period) -> d
 @never_cache
 @require_GET
 def feedback_report(request: HttpRequest, office_code: str, fmt: str = "html") -> HttpResponse:
-    office = require_reader(request.user, office_code)
-    try:
-        period = read_period(request)
-    except BadPeriod as exc:
-        return _bad_period(request, office, str(exc), "feedback/reports/feedback.html")
-    context = _feedback_context(request, office, period)
-    if fmt == "pdf":
-        _exported(request, office, "smp16", "pdf", period)
-        return documents.pdf_response(
-            context["layout"],
-            context,
-            _filename("smp16", office, period, "pdf"),
-            request,
-        )
-    if fmt == "xlsx":
-        _exported(request, office, "smp16", "xlsx", period)
-        return documents.xlsx_response(
-            _filename("smp16", office, period, "xlsx"), _feedback_sheets(context)
-        )
-    return render(request, "feedback/reports/feedback.html", context)
+    return _report(request, office_code, fmt, SMP16)
 
 
 def _feedback_sheets(context: dict[str, Any]) -> list[documents.Sheet]:
@@ -550,6 +548,25 @@ def _feedback_sheets(context: dict[str, Any]) -> list[documents.Sheet]:
             ),
         ),
     ]
+
+
+SATISFACTION = _Report(
+    name="satisfaction",
+    page="feedback/reports/satisfaction.html",
+    filename="kepuasan-pelanggan",
+    context=_satisfaction_context,
+    print_template=lambda _context: "feedback/reports/satisfaction_print.html",
+    sheets=_satisfaction_sheets,
+)
+SMP16 = _Report(
+    name="smp16",
+    page="feedback/reports/feedback.html",
+    filename="smp16",
+    context=_feedback_context,
+    # The office's own layout when it supplied one.
+    print_template=lambda context: context["layout"],
+    sheets=_feedback_sheets,
+)
 
 
 def report_url(name: str, office: Office, period: Period, fmt: str = "") -> str:

@@ -29,12 +29,14 @@ from weserve.feedback import satisfaction_services as forms
 from weserve.feedback.models import Score
 from weserve.feedback.report_access import may_key_forms, require_form_keyer, require_reader
 from weserve.feedback.satisfaction_models import FormChannel, SatisfactionForm
-from weserve.feedback.selectors import ticket_to_rate
+from weserve.feedback.selectors import ticket_for_form
 from weserve.feedback.services import InvalidInput
 from weserve.feedback.views import _language, _not_paired, _tablet
 from weserve.organisation.models import Counter, Office, Service
 
 PAGE_SIZE = 50
+# The form's thank-you on the tablet stays this long, then the faces come back.
+FORM_THANKS_SECONDS = 8
 
 
 def _scale() -> list[tuple[int, str]]:
@@ -221,11 +223,11 @@ def tablet_form(request: HttpRequest, office_code: str, number: int) -> HttpResp
         return _not_paired(request)
     language = _language(request.GET.get("lang"))
     page_url = reverse("feedback_tablet_form", args=[office_code, number])
+    # Back to the faces (the tablet's own screen), which greet the next customer in Malay.
+    tablet_url = reverse("feedback_tablet", args=[office_code, number])
     with translation.override(language):
         items = forms.items_for(tablet.office)
-        ticket = ticket_to_rate(tablet.counter)
-        if ticket is not None and SatisfactionForm.objects.filter(ticket=ticket).exists():
-            ticket = None
+        ticket = ticket_for_form(tablet.counter)
         answers: dict[str, str] = {}
         errors: dict[str, str] = {}
         message = ""
@@ -255,7 +257,8 @@ def tablet_form(request: HttpRequest, office_code: str, number: int) -> HttpResp
                     "counter": tablet.counter,
                     "thanks": True,
                     "language": language,
-                    "page_url": f"{page_url}?lang={language}",
+                    "tablet_url": tablet_url,
+                    "refresh_seconds": FORM_THANKS_SECONDS,
                 }
                 return render(request, "feedback/forms/tablet.html", context, status=201)
         other = "en" if language == "ms" else "ms"
@@ -271,5 +274,6 @@ def tablet_form(request: HttpRequest, office_code: str, number: int) -> HttpResp
             "language": language,
             "toggle_url": f"{page_url}?lang={other}",
             "action_url": f"{page_url}?lang={language}",
+            "tablet_url": tablet_url,
         }
         return render(request, "feedback/forms/tablet.html", context, status=status)

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 
 from weserve.core import clock
 from weserve.feedback.models import Rating
+from weserve.feedback.satisfaction_models import SatisfactionForm
 from weserve.organisation.models import Counter
 from weserve.queueing.models import Ticket, TicketStatus
 
@@ -41,6 +42,21 @@ def ticket_to_rate(counter: Counter, *, at: dt.datetime | None = None) -> Ticket
     if ticket is None or ticket.rated or ticket.completed_at is None:
         return None
     if now - ticket.completed_at > TABLET_WINDOW:
+        return None
+    return ticket
+
+
+def ticket_for_form(counter: Counter, *, at: dt.datetime | None = None) -> Ticket | None:
+    """The visit the full Customer Satisfaction Form on the counter's tablet is about: the
+    ticket just completed there (within `TABLET_WINDOW`), rated on the faces or not, as
+    long as no form names it yet. A customer opens the form from the thanks after rating."""
+    now = at or clock.now()
+    ticket = last_completed(counter)
+    if ticket is None or ticket.completed_at is None:
+        return None
+    if now - ticket.completed_at > TABLET_WINDOW:
+        return None
+    if SatisfactionForm.objects.filter(ticket=ticket).exists():
         return None
     return ticket
 

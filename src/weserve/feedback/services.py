@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core import clock, live
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
+from weserve.feedback import tallies
 from weserve.feedback.models import (
     COMMENT_MAX,
     SCORE_MAX,
@@ -156,6 +157,7 @@ def _write(ticket: Ticket, clean: _Clean, *, channel: str, device: Device | None
         # The unique ticket: another rating of it committed a moment ago.
         raise already_rated(ticket) from exc
     RatingReason.objects.bulk_create(RatingReason(rating=rating, reason=r) for r in clean.reasons)
+    tallies.count_rating(rating, clean.reasons)
     log_action(
         "feedback.rating.created",
         actor=f"device:{device.pk}" if device is not None else "qr",

@@ -506,6 +506,7 @@ def _charts(report: Report) -> dict[str, Any]:
             ylabel=_("Mean score (1-5)"),
             horizontal=True,
             height=height,
+            most=5,
         ),
         "satisfied": documents.bar_chart(
             labels,
@@ -514,6 +515,7 @@ def _charts(report: Report) -> dict[str, Any]:
             ylabel=_("Satisfied (4-5), %"),
             horizontal=True,
             height=height,
+            most=100,
         ),
         # The answers of every statement by point of the scale (each dimension's counts
         # are in the table below): one series, no legend to cover the bars.
@@ -712,6 +714,7 @@ def _combined_context(request: HttpRequest) -> dict[str, Any]:
             ylabel=_("Mean score (1-5)"),
             horizontal=True,
             height=max(2.2, 0.5 * len(labels) + 1),
+            most=5,
         )
     offices = [row for row in combined.offices if row.figures.n]
     if offices:
@@ -722,6 +725,7 @@ def _combined_context(request: HttpRequest) -> dict[str, Any]:
             ylabel=_("Satisfied (4-5), %"),
             horizontal=True,
             height=max(2.2, 0.5 * len(offices) + 1),
+            most=100,
         )
     return {
         "year": year,

@@ -39,8 +39,9 @@ from weserve.feedback.services import InvalidInput, RatingInput
 from weserve.queueing.models import Ticket, TicketStatus
 
 LANGUAGES = ("ms", "en")
-# The thank-you screen stays this long, then the tablet is ready for the next customer.
-THANKS_SECONDS = 6
+# The thank-you screen stays this long (time to open the full form from it), then the
+# tablet is ready for the next customer.
+THANKS_SECONDS = 10
 
 # The faces' colours and mouths, from very dissatisfied (1) to very satisfied (5).
 FACES = {
@@ -149,6 +150,8 @@ class TabletPage:
             # After a rating the next customer starts in Malay again.
             "home_url": self.url("feedback_tablet_screen", settings.LANGUAGE_CODE),
             "rate_url": self.url("feedback_tablet_rate"),
+            # After a rating, the customer may go on to the full Customer Satisfaction Form.
+            "form_url": self.url("feedback_tablet_form"),
             "thanks_seconds": THANKS_SECONDS,
             **(context or {}),
         }
