@@ -140,3 +140,25 @@ def test_unknown_office_and_missing_file(tree, tmp_path):
 )
 def test_agent_extension(agent, extension):
     assert queue_log.agent_extension(agent) == extension
+
+
+def test_the_fast_number_path_agrees_with_clean_number():
+    """The importer's shortcut for national digits gives what services.clean_number
+    gives (valid numbers in E.164, others as their digits), on random numbers of every
+    length and prefix, and on the shapes it hands on to clean_number."""
+    import random
+
+    from weserve.telephony.services import clean_number
+
+    rng = random.Random(17)
+    samples = [
+        "0" + str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(length))
+        for length in range(4, 14)
+        for _ in range(400)
+    ]
+    samples += [f"01{rng.randint(0, 10**9 - 1):09d}"[: rng.choice((10, 11))] for _ in range(2000)]
+    samples += ["0123456789", " 0123456789 ", "012-345 6789", "+60123456789", "60123456789"]
+    samples += ["00601234567", "0312345678", "0", "", "anonymous", "0" * 9, "01" + "9" * 14]
+    for raw in samples:
+        assert queue_log.clean_national_number(raw) == clean_number(raw), raw
+    assert sum(queue_log.clean_national_number(raw).startswith("+60") for raw in samples) > 1000

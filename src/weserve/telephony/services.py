@@ -297,6 +297,15 @@ def transfer_words(call: Call, officer: StaffMember) -> str:
         )
 
 
+def _time_the_transfer(call: Call) -> None:
+    """The worker returns the transfer when its time is up, unless answered first."""
+    from weserve.telephony import tasks  # the worker's timers call back into this module
+
+    due = call.transferred_at + dt.timedelta(seconds=transfer_timeout(call.office))
+    office_id = call.office_id
+    transaction.on_commit(lambda: tasks.schedule_transfer_return(office_id, due))
+
+
 @dataclass(frozen=True)
 class Transfer:
     call: Call
@@ -347,6 +356,7 @@ def transfer(
         ]
     )
     words = transfer_words(call, officer)
+    _time_the_transfer(call)
     log_action(
         "telephony.call.transferred",
         user=acting_user,
