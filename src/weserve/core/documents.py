@@ -383,9 +383,19 @@ def bar_chart(
         )
         if ylabel:
             axes.set_ylabel(ylabel)
+    if all(float(v or 0).is_integer() for values in series.values() for v in values):
+        # Counts: no tick at 0.25 of a call.
+        from matplotlib.ticker import MaxNLocator
+
+        (axes.xaxis if horizontal else axes.yaxis).set_major_locator(MaxNLocator(integer=True))
     if len(names) > 1:
-        axes.legend(fontsize=8, frameon=False)
+        _legend(axes)
     return _svg(figure, label)
+
+
+def _legend(axes: Any) -> None:
+    """The legend beside the plot, never over the bars or lines it explains."""
+    axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def line_chart(
@@ -417,6 +427,6 @@ def line_chart(
     if ylim:
         axes.set_ylim(*ylim)
     if len(series) > 1:
-        axes.legend(fontsize=8, frameon=False)
+        _legend(axes)
     figure.autofmt_xdate()
     return _svg(figure, label)
