@@ -91,6 +91,7 @@ def main() -> int:
     month = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
     lines = make_lines(args.lines, month)
     print(f"{len(lines):,} lines, {sum(len(x) for x in lines) / 1e6:.1f} MB")
+    print("load average at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -134,6 +135,7 @@ def main() -> int:
         and again_s < first_s
         and calls == first.calls_added
     )
+    print("load average at the end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print("PASS" if ok else "MISS")
     return 0 if ok else 1
 

@@ -28,6 +28,12 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.AXES_ENABLED = True
     # The queue's hot path reads the database afresh: a remembered read would outlive a test.
     settings.QUEUE_CACHE_SECONDS = 0
+    # Background tasks run in the test's own process: enqueued ones at once, scheduled
+    # ones wait in memory until a test runs them (tests/telephony/test_timers.py). The
+    # suite writes to no queue outside it.
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
 
 
 @pytest.fixture(autouse=True)

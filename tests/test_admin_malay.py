@@ -34,6 +34,8 @@ from weserve.organisation.devices import create_device
 from weserve.organisation.models import Counter, Device, Office
 from weserve.queueing import notices, services
 from weserve.register.services import record_walk_in, refer
+from weserve.telephony.exchange import record_event
+from weserve.telephony.models import TelephonySettings
 
 # Seen in the Malay admin before this was fixed.
 KNOWN_ENGLISH = (
@@ -164,6 +166,10 @@ def every_record(db):
             acting_user=staff,
         )
         refer(walk_in, acting_user=staff, officer=User.objects.get(username="pegawai1").staff)
+        # The telephone desk's: an office's settings and an event from its exchange (the
+        # demo has calls and a message).
+        TelephonySettings.objects.create(office=office)
+        record_event(office, event_id="e-1", event="ringing", call_id="1.1", at=MORNING)
     # Outside the clock: the admin's sign-in would otherwise clear them as stale.
     AccessAttempt.objects.create(username="x", ip_address="10.0.0.9", failures_since_start=1)
     AccessFailureLog.objects.create(username="x", ip_address="10.0.0.9")

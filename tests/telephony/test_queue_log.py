@@ -140,3 +140,72 @@ def test_unknown_office_and_missing_file(tree, tmp_path):
 )
 def test_agent_extension(agent, extension):
     assert queue_log.agent_extension(agent) == extension
+
+
+def test_the_fast_number_path_agrees_with_clean_number():
+    """The importer's shortcut for national digits gives what services.clean_number
+    gives (valid numbers in E.164, others as their digits), on random numbers of every
+    length and prefix, and on the shapes it hands on to clean_number."""
+    import random
+
+    from weserve.telephony.services import clean_number
+
+    rng = random.Random(17)
+    samples = [
+        "0" + str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(length))
+        for length in range(4, 14)
+        for _ in range(400)
+    ]
+    samples += [f"01{rng.randint(0, 10**9 - 1):09d}"[: rng.choice((10, 11))] for _ in range(2000)]
+    samples += ["0123456789", " 0123456789 ", "012-345 6789", "+60123456789", "60123456789"]
+    samples += ["00601234567", "0312345678", "0", "", "anonymous", "0" * 9, "01" + "9" * 14]
+    for raw in samples:
+        assert queue_log.clean_national_number(raw) == clean_number(raw), raw
+    assert sum(queue_log.clean_national_number(raw).startswith("+60") for raw in samples) > 1000
+
+
+def test_an_import_that_fails_part_way_saves_nothing(tree, desk):
+    def lines():
+        yield from LOG.splitlines(keepends=True)
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        queue_log.import_queue_log(tree.pj, lines())
+    assert not Call.objects.exists()
+    assert not AuditLog.objects.filter(action="telephony.queue_log.imported").exists()
+
+
+def test_call_ids_with_backslashes_and_tabs_are_kept_as_written(tree, desk):
+    odd = "17\\00.1\tx"
+    text = f"{T}|{odd}|operator|NONE|ENTERQUEUE||0123456789|1\n"
+    first = queue_log.import_queue_log(tree.pj, io.StringIO(text))
+    again = queue_log.import_queue_log(tree.pj, io.StringIO(text))
+    assert (first.calls_added, again.calls_added, again.calls_updated) == (1, 0, 0)
+    assert Call.objects.get().call_id == odd
+
+
+def test_an_import_completes_a_call_the_webhook_began_without_undoing_it(tree, users, desk):
+    from weserve.telephony import services
+
+    begun = services.ring(
+        tree.pj,
+        call_id="1002.1",
+        caller_number="0132223333",
+        at=dt.datetime.fromtimestamp(T + 10, tz=dt.UTC),
+        from_exchange=True,
+    )
+    services.answer(begun, acting_user=users["telefonis"], at=begun.ring_at)
+    services.put_on_hold(begun, at=begun.ring_at + dt.timedelta(seconds=5))
+    lines = [line for line in LOG.splitlines(keepends=True) if "|1002.1|" in line]
+    queue_log.import_queue_log(tree.pj, io.StringIO("".join(lines[:2])))  # no CONNECT, no end
+    kept = Call.objects.get(call_id="1002.1")
+    assert kept.status == Call.Status.ON_HOLD  # the exchange's lines said nothing newer
+    assert kept.answered_at == begun.ring_at
+    result = queue_log.import_queue_log(tree.pj, io.StringIO("".join(lines)))
+    assert result.calls_updated == 1
+    ended = Call.objects.get(call_id="1002.1")
+    assert ended.status == Call.Status.ENDED
+    assert ended.outcome == Call.Outcome.TRANSFERRED
+    assert ended.transfer_to == desk["aminah"]
+    assert ended.hold_since is None
+    assert ended.answered_at == begun.ring_at  # the earlier answer stays

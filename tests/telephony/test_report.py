@@ -43,6 +43,29 @@ def test_the_report_shows_the_figures_and_charts(history, client_for):
     assert "outstanding" not in body  # the message counts are not Django's messages
 
 
+def test_the_charts_are_drawn_in_colour_and_the_report_prints(history, client_for):
+    """The page's CSP ignores style attributes inside an inline SVG (shapes drawn black):
+    the charts carry their colours as attributes. The PDF holds the same figures and
+    charts, and its printing is audited."""
+    import re
+
+    client = client_for("penyelia")
+    with time_machine.travel(NOW, tick=False):
+        body = client.get("/phone/report/?from=2026-11-24&to=2026-11-25").content.decode()
+        svgs = re.findall(r"<svg[^>]*role=\"img\".*?</svg>", body, re.S)
+        assert len(svgs) == 2
+        for svg in svgs:
+            assert "style=" not in svg and "<style" not in svg
+            assert 'fill="#1f4e8c"' in svg or 'stroke="#1f4e8c"' in svg
+        assert 'fill="#e08a1e"' in svgs[1]  # the second series of the stacked bars
+        pdf = client.get("/phone/report/?from=2026-11-24&to=2026-11-25&format=pdf")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    entry = AuditLog.objects.get(action="telephony.report.exported")
+    assert entry.data == {"from": "2026-11-24", "to": "2026-11-25", "format": "pdf"}
+
+
 def test_bad_dates_fall_back_to_the_last_week(history, client_for):
     with time_machine.travel(NOW, tick=False):
         page = client_for("penyelia").get("/phone/report/?from=2026-11-25&to=2026-11-01")

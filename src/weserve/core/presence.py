@@ -26,3 +26,20 @@ def live_presence(office: Any) -> dict[int, str]:
     for source in _sources:
         found.update(source(office))
     return found
+
+
+# Apps that show presence live (the operator console) are told when a person sets theirs:
+# the directory's service calls them inside its transaction, so their live events are
+# numbered and sent with the change (and not at all if it rolls back).
+PresenceListener = Callable[[Any], None]  # the staff member, after the change
+_listeners: list[PresenceListener] = []
+
+
+def register_presence_listener(listener: PresenceListener) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def presence_changed(staff: Any) -> None:
+    for listener in _listeners:
+        listener(staff)

@@ -45,4 +45,5 @@ SENTENCES: dict[str, Sentence] = {
     "organisation.device.paired": _("Device %(actor)s paired"),
     PAIRING_FAILED_ACTION: _("A wrong pairing code was entered (from %(ip)s)"),
     "organisation.demo.loaded": _("Demo data loaded"),
+    "organisation.presence.set": _("Presence set to %(presence)s"),
 }

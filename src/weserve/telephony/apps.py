@@ -15,3 +15,7 @@ class TelephonyConfig(AppConfig):
         from weserve.telephony.nav import register_menu
 
         register_menu()
+        from weserve.core.presence import register_presence_listener
+        from weserve.telephony.services import presence_event
+
+        register_presence_listener(presence_event)

@@ -23,7 +23,11 @@ SENTENCES: dict[str, Sentence] = {
         "Call %(call_id)s came back to the operator: %(officer)s did not answer"
     ),
     "telephony.call.ended": _("Call %(call_id)s ended (%(outcome)s)"),
+    "telephony.report.exported": _(
+        "Telephone service level from %(from)s to %(to)s printed (%(format)s)"
+    ),
     "telephony.calls.exported": _("Call log from %(from)s to %(to)s exported (%(format)s)"),
+    # Entries written before presence moved to the staff directory (organisation).
     "telephony.presence.set": _("Presence set to %(presence)s"),
     "telephony.message.taken": _("Message taken for %(officer)s (%(urgency)s)"),
     "telephony.message.called_back": _("Call-back recorded (%(outcome)s)"),

@@ -16,6 +16,7 @@ from weserve.organisation.models import Office, Service, StaffMember
 ANSWER_TARGET_SECONDS = 10
 HOLD_PROMPT_SECONDS = 20
 DEFAULT_TRANSFER_TIMEOUT_SECONDS = 20
+MIN_TRANSFER_TIMEOUT_SECONDS = 5
 NOTE_MAX = 2000
 NAME_MAX = 200
 
@@ -32,7 +33,7 @@ class TelephonySettings(models.Model):
     transfer_timeout_seconds = models.PositiveSmallIntegerField(
         _("an unanswered transfer comes back after (seconds)"),
         default=DEFAULT_TRANSFER_TIMEOUT_SECONDS,
-        validators=[MinValueValidator(5), MaxValueValidator(300)],
+        validators=[MinValueValidator(MIN_TRANSFER_TIMEOUT_SECONDS), MaxValueValidator(300)],
     )
 
     class Meta:

@@ -13,33 +13,49 @@ Each call's lines fold into its `Call` row (keyed by the office and Asterisk's c
 - BLINDTRANSFER (extension|context|holdtime|calltime|origposition) and
   ATTENDEDTRANSFER: the operator put the call through.
 
-The fold is a merge: the ring time is the earliest seen, the answer the first, the end
-the last, and an outcome once set stays. Importing the same lines again (or a file that
-overlaps an earlier one) therefore adds nothing and changes nothing. A line that cannot
-be read is reported with its number and skipped; the rest imports. Queue-wide lines
-(callid NONE: QUEUESTART, ADDMEMBER, PAUSE...) and events not listed above are counted
-as not about a call.
+The fold is a merge: the ring time is the earliest seen (a line that carries its wait,
+CONNECT, ABANDON, EXITWITHTIMEOUT, EXITEMPTY, says when the call started even without
+its ENTERQUEUE), the answer the first (with the extension and operator of that first
+CONNECT), the end the last, the outcome the strongest said (transferred > message >
+handled > abandoned > unanswered; an answered call is never abandoned), the caller's
+number the first ENTERQUEUE's, the transfer the first BLINDTRANSFER to an extension of
+the directory. Importing the same lines again (or a file that overlaps an earlier one)
+therefore adds nothing and changes nothing. A line that cannot be read is reported with
+its number and skipped; the rest imports. Queue-wide lines (callid NONE: QUEUESTART,
+ADDMEMBER, PAUSE...) and events not listed above are counted as not about a call.
 
-Calls are written in batches: one query reads the batch's known calls, one inserts the
-new ones, one updates those that changed.
+How, set-based and in one transaction (nothing is half-saved):
+
+1. Python reads each line once (`parse_line`: the line's own rules, its checks, the
+   start its wait implies, the agent's extension) and streams the readable ones into a
+   temporary table (`COPY` on PostgreSQL, `executemany` in large batches on SQLite);
+2. one SQL statement folds them per call (`_FOLD`: the call's rules above, written once,
+   for both databases), one merges that with the calls already kept (`_MERGE`);
+3. the caller numbers of calls that have none yet are cleaned and encrypted in Python
+   (`services.clean_number`, the encrypted field's own `get_prep_value`: the only step
+   SQL cannot do), once per call;
+4. one INSERT … SELECT adds the new calls, one UPDATE … FROM changes the calls whose
+   merge differs from what they had. A call an import does not change is not written.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+import phonenumbers
+from django.db import connection, transaction
+from phonenumbers import phonenumberutil
 
 from weserve.core.audit import log_action
 from weserve.organisation.models import Office, StaffMember
 from weserve.telephony.models import Call
 from weserve.telephony.services import clean_number
 
-BATCH_LINES = 20_000
+SQLITE_BATCH = 50_000
 CALL_EVENTS = frozenset(
     {
         "ENTERQUEUE",
@@ -54,7 +70,7 @@ CALL_EVENTS = frozenset(
         "ATTENDEDTRANSFER",
     }
 )
-# The data field holding the seconds waited, for calls whose ENTERQUEUE line is missing.
+# The data field holding the seconds waited: the call started that long before the line.
 _WAIT_FIELD = {"CONNECT": 0, "ABANDON": 2, "EXITWITHTIMEOUT": 2, "EXITEMPTY": 2}
 _EXTENSION = re.compile(r"(?:^|/)(\d{2,6})(?:$|[@/-])")
 _ENDS = {
@@ -66,41 +82,21 @@ _ENDS = {
     "BLINDTRANSFER": Call.Outcome.TRANSFERRED,
     "ATTENDEDTRANSFER": Call.Outcome.TRANSFERRED,
 }
-# Which outcome wins when lines say different things (a transfer after an answer...).
+# Which outcome wins when lines (or a line and the call as kept) say different things.
 _RANK = {
-    "": 0,
     Call.Outcome.UNANSWERED: 1,
     Call.Outcome.ABANDONED: 2,
     Call.Outcome.HANDLED: 3,
     Call.Outcome.MESSAGE: 4,
     Call.Outcome.TRANSFERRED: 5,
 }
-FIELDS = (
-    "caller_number",
-    "ring_at",
-    "answered_at",
-    "operator_id",
-    "operator_extension",
-    "transfer_to_id",
-    "transferred_at",
-    "ended_at",
-    "outcome",
-    "status",
-)
+_END_RANK = {event: _RANK[outcome] for event, outcome in _ENDS.items()}
+# One staged row per readable line about a call (the temporary table's columns).
+STAGED = ("line_no", "call_id", "event", "at_s", "start_s", "end_rank", "agent_ext", "arg")
 
 
 class Malformed(ValueError):
     """A line that cannot be read as a queue_log line."""
-
-
-@dataclass(frozen=True)
-class Line:
-    number: int
-    at: dt.datetime
-    call_id: str
-    agent: str
-    event: str
-    data: tuple[str, ...]
 
 
 @dataclass
@@ -123,9 +119,16 @@ def _seconds(value: str, what: str) -> int:
     return seconds
 
 
-def parse_line(number: int, raw: str) -> Line | None:
-    """A queue_log line about a call, None for a queue-wide or unlisted event, or
-    Malformed with the reason."""
+@functools.lru_cache(maxsize=4096)
+def agent_extension(agent: str) -> str:
+    """The extension in an agent's channel: PJSIP/201, SIP/201-0000a, Local/201@queue."""
+    found = _EXTENSION.search(agent)
+    return found.group(1) if found else ""
+
+
+def parse_line(number: int, raw: str) -> tuple[Any, ...] | None:
+    """A queue_log line about a call as its staged row (`STAGED`), None for a
+    queue-wide or unlisted event, or Malformed with the reason."""
     text = raw.rstrip("\r\n")
     if "\x00" in text:
         raise Malformed("contains a NUL character")
@@ -133,9 +136,8 @@ def parse_line(number: int, raw: str) -> Line | None:
     if len(parts) < 5:
         raise Malformed(f"{len(parts)} fields, at least 5 expected")
     epoch, call_id, _queue, agent, event = parts[:5]
-    data = tuple(parts[5:])
     try:
-        seconds = int(epoch.strip())
+        seconds = int(epoch)
     except ValueError:
         raise Malformed(f"the time is not a whole number: {epoch[:20]!r}") from None
     if not 0 < seconds < 253_370_000_000:
@@ -147,21 +149,23 @@ def parse_line(number: int, raw: str) -> Line | None:
         return None
     if len(call_id) > 64:
         raise Malformed("the call id is longer than 64 characters")
+    start = seconds
     wait_field = _WAIT_FIELD.get(event)
     if wait_field is not None:
-        if len(data) <= wait_field:
+        if len(parts) <= 5 + wait_field:
             raise Malformed(f"{event} without its waiting time")
-        _seconds(data[wait_field], "the waiting time")
-    if event == "ENTERQUEUE" and len(data) < 2:
-        raise Malformed("ENTERQUEUE without the caller's number")
-    at = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
-    return Line(number, at, call_id, agent.strip(), event, data)
-
-
-def agent_extension(agent: str) -> str:
-    """The extension in an agent's channel: PJSIP/201, SIP/201-0000a, Local/201@queue."""
-    found = _EXTENSION.search(agent)
-    return found.group(1) if found else ""
+        start = seconds - _seconds(parts[5 + wait_field], "the waiting time")
+    extension = ""
+    arg = ""
+    if event == "ENTERQUEUE":
+        if len(parts) < 7:
+            raise Malformed("ENTERQUEUE without the caller's number")
+        arg = parts[6].strip()[:200]
+    elif event == "CONNECT":
+        extension = agent_extension(agent.strip())
+    elif event == "BLINDTRANSFER" and len(parts) > 5:
+        arg = parts[5].strip()[:20]
+    return (number, call_id, event, seconds, start, _END_RANK.get(event, 0), extension, arg)
 
 
 class _Directory:
@@ -174,163 +178,316 @@ class _Directory:
             .exclude(extension="")
             .values_list("extension", "pk", "user_id")
         )
-        self.staff: dict[str, int] = {}
-        self.users: dict[str, int | None] = {}
+        self.rows: dict[str, tuple[int, int | None]] = {}
         for extension, pk, user_id in rows:
-            self.staff.setdefault(extension, pk)
-            self.users.setdefault(extension, user_id)
+            self.rows.setdefault(extension, (pk, user_id))
 
 
-def _state_of(call: Call) -> dict[str, Any]:
-    return {name: getattr(call, name) for name in FIELDS}
-
-
-def _earlier(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
-
-
-def _later(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
-
-
-def fold(state: dict[str, Any], lines: list[Line], directory: _Directory) -> dict[str, Any]:
-    """A call's fields after its lines, merged with what it had (order-free, idempotent)."""
-    state = dict(state)
-    for line in sorted(lines, key=lambda each: (each.at, each.number)):
-        event = line.event
-        start = line.at
-        wait_field = _WAIT_FIELD.get(event)
-        if event == "ENTERQUEUE":
-            if not state["caller_number"]:
-                state["caller_number"] = clean_number(line.data[1])
-        elif wait_field is not None:
-            start = line.at - dt.timedelta(seconds=int(line.data[wait_field]))
-        state["ring_at"] = _earlier(state["ring_at"], start)
-        if event == "CONNECT":
-            first = _earlier(state["answered_at"], line.at)
-            if first == line.at and state["answered_at"] != line.at:
-                extension = agent_extension(line.agent)
-                state["operator_extension"] = extension
-                state["operator_id"] = directory.users.get(extension)
-            state["answered_at"] = first
-        elif event in _ENDS:
-            state["ended_at"] = _later(state["ended_at"], line.at)
-            if _RANK[_ENDS[event]] > _RANK[state["outcome"]]:
-                state["outcome"] = _ENDS[event]
-            if event == "BLINDTRANSFER" and line.data:
-                target = directory.staff.get(line.data[0].strip())
-                if target is not None and state["transfer_to_id"] is None:
-                    state["transfer_to_id"] = target
-                    state["transferred_at"] = line.at
-    # Everything after the first ring: a line whose times disagree cannot break the row.
-    ring = state["ring_at"]
-    if state["answered_at"] is not None and state["answered_at"] < ring:
-        state["answered_at"] = ring
-    if state["ended_at"] is not None and state["ended_at"] < ring:
-        state["ended_at"] = ring
-    if state["answered_at"] is not None and state["outcome"] in (
-        Call.Outcome.ABANDONED,
-        Call.Outcome.UNANSWERED,
-    ):
-        state["outcome"] = Call.Outcome.HANDLED
-    if state["ended_at"] is not None:
-        state["status"] = Call.Status.ENDED
-        if not state["outcome"]:
-            state["outcome"] = Call.Outcome.HANDLED
-    elif state["answered_at"] is not None:
-        state["status"] = Call.Status.ANSWERED
-        state["outcome"] = ""
-    else:
-        state["status"] = Call.Status.RINGING
-        state["outcome"] = ""
-    return state
-
-
-_EMPTY = {
-    "caller_number": "",
-    "ring_at": None,
-    "answered_at": None,
-    "operator_id": None,
-    "operator_extension": "",
-    "transfer_to_id": None,
-    "transferred_at": None,
-    "ended_at": None,
-    "outcome": "",
-    "status": Call.Status.RINGING,
-}
-
-
-def _write_batch(
-    office: Office, lines: list[Line], directory: _Directory, result: ImportResult
-) -> None:
-    by_call: dict[str, list[Line]] = {}
-    for line in lines:
-        by_call.setdefault(line.call_id, []).append(line)
-    known = {
-        call.call_id: call
-        for call in Call.objects.filter(office=office, call_id__in=list(by_call)).only(
-            "pk", "call_id", *(name.removesuffix("_id") for name in FIELDS)
-        )
-    }
-    new: list[Call] = []
-    changed: list[Call] = []
-    for call_id, its_lines in by_call.items():
-        call = known.get(call_id)
-        before = _state_of(call) if call is not None else _EMPTY
-        after = fold(before, its_lines, directory)
-        if call is None:
-            new.append(
-                Call(
-                    office=office,
-                    call_id=call_id,
-                    direction=Call.Direction.IN,
-                    times_from_exchange=True,
-                    **after,
-                )
-            )
-        elif after != before:
-            for name, value in after.items():
-                setattr(call, name, value)
-            changed.append(call)
-    with transaction.atomic():
-        Call.objects.bulk_create(new, batch_size=2000)
-        if changed:
-            Call.objects.bulk_update(
-                changed, [name.removesuffix("_id") for name in FIELDS], batch_size=500
-            )
-    result.calls_added += len(new)
-    result.calls_updated += len(changed)
-
-
-def _batches(lines: Iterable[str], result: ImportResult) -> Iterator[list[Line]]:
-    batch: list[Line] = []
+def _staged(lines: Iterable[str], result: ImportResult) -> Iterator[tuple[Any, ...]]:
+    skipped = result.skipped
     for number, raw in enumerate(lines, start=1):
-        result.lines += 1
+        result.lines = number
         if not raw.strip():
             continue
         try:
-            line = parse_line(number, raw)
+            row = parse_line(number, raw)
         except Malformed as exc:
-            result.skipped.append((number, str(exc)))
+            skipped.append((number, str(exc)))
             continue
-        if line is None:
+        if row is None:
             result.not_about_a_call += 1
             continue
         result.call_lines += 1
-        batch.append(line)
-        if len(batch) >= BATCH_LINES:
-            yield batch
+        yield row
+
+
+# --- the SQL: the call's rules, once, for both databases ------------------------------
+
+
+class _Dialect:
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+
+    def ts(self, seconds: str) -> str:
+        """A timestamp column's value for epoch seconds."""
+        if self.postgres:
+            return f"to_timestamp({seconds})"
+        # Django keeps SQLite's datetimes as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'.
+        return f"datetime({seconds}, 'unixepoch')"
+
+    def differs(self, a: str, b: str) -> str:
+        return f"({a} IS DISTINCT FROM {b})" if self.postgres else f"({a} IS NOT {b})"
+
+    def temp(self, name: str, columns: str) -> str:
+        return f"CREATE TEMPORARY TABLE {name} ({columns})"
+
+
+def _columns() -> dict[str, str]:
+    return {f.name: f.column for f in Call._meta.concrete_fields}
+
+
+def _earlier(a: str, b: str) -> str:
+    return f"(CASE WHEN {a} IS NULL OR {b} < {a} THEN {b} ELSE {a} END)"
+
+
+def _later(a: str, b: str) -> str:
+    return f"(CASE WHEN {a} IS NULL OR {b} > {a} THEN {b} ELSE {a} END)"
+
+
+def _rank_of(outcome: str) -> str:
+    cases = " ".join(f"WHEN '{o}' THEN {r}" for o, r in _RANK.items())
+    return f"(CASE {outcome} {cases} ELSE 0 END)"
+
+
+def _outcome_of(rank: str, answered: str, ended: str) -> str:
+    """The outcome an ended call keeps: the strongest said; an answered call is never
+    abandoned or left unanswered (it was handled); an open call has none."""
+    cases = " ".join(f"WHEN {r} THEN '{o}'" for o, r in _RANK.items())
+    weak = ", ".join(str(_RANK[o]) for o in (Call.Outcome.ABANDONED, Call.Outcome.UNANSWERED))
+    return (
+        f"(CASE WHEN {ended} IS NULL THEN '' "
+        f"WHEN {answered} IS NOT NULL AND {rank} IN ({weak}) THEN '{Call.Outcome.HANDLED}' "
+        f"ELSE (CASE {rank} {cases} ELSE '{Call.Outcome.HANDLED}' END) END)"
+    )
+
+
+def _fold_sql(d: _Dialect) -> str:
+    """Each call's lines folded into one row: ql_call."""
+
+    def first(where: str, columns: str, source: str = "ql_line l") -> str:
+        return (
+            f"SELECT * FROM (SELECT l.call_id, {columns}, ROW_NUMBER() OVER "  # noqa: S608 - names from the models
+            f"(PARTITION BY l.call_id ORDER BY l.at_s, l.line_no) AS n "
+            f"FROM {source} WHERE {where}) AS f WHERE f.n = 1"
+        )
+
+    connect = first("l.event = 'CONNECT'", "l.agent_ext")
+    number = first("l.event = 'ENTERQUEUE' AND l.arg <> ''", "l.arg")
+    transfer = first(
+        "l.event = 'BLINDTRANSFER'",
+        "d.staff_id, l.at_s",
+        "ql_line l JOIN ql_dir d ON d.ext = l.arg",
+    )
+    return f"""
+        CREATE TEMPORARY TABLE ql_call AS
+        SELECT a.call_id, a.ring_s, a.answered_s, a.ended_s, a.end_rank,
+               c.agent_ext AS operator_ext, e.arg AS raw_number,
+               t.staff_id AS transfer_staff_id, t.at_s AS transfer_s
+        FROM (
+            SELECT l.call_id,
+                   MIN(l.start_s) AS ring_s,
+                   MIN(CASE WHEN l.event = 'CONNECT' THEN l.at_s END) AS answered_s,
+                   MAX(CASE WHEN l.end_rank > 0 THEN l.at_s END) AS ended_s,
+                   MAX(l.end_rank) AS end_rank
+            FROM ql_line l GROUP BY l.call_id
+        ) AS a
+        LEFT JOIN ({connect}) AS c ON c.call_id = a.call_id
+        LEFT JOIN ({number}) AS e ON e.call_id = a.call_id
+        LEFT JOIN ({transfer}) AS t ON t.call_id = a.call_id
+    """  # noqa: S608 - names from the models
+
+
+def _merge_sql(d: _Dialect) -> str:
+    """Each folded call merged with the call as kept (none for a new one): ql_merged,
+    with `changed` saying whether the kept call must be written."""
+    c = _columns()
+    ts = d.ts
+    ring = _earlier(f"k.{c['ring_at']}", ts("q.ring_s"))
+    answered = _earlier(f"k.{c['answered_at']}", ts("q.answered_s"))
+    ended = _later(f"k.{c['ended_at']}", ts("q.ended_s"))
+    rank_k = _rank_of(f"k.{c['outcome']}")
+    rank = f"(CASE WHEN {rank_k} > q.end_rank THEN {rank_k} ELSE q.end_rank END)"
+    # The first CONNECT of these lines is the answer if it came before the kept one.
+    new_answer = (
+        f"(q.answered_s IS NOT NULL AND (k.{c['answered_at']} IS NULL "
+        f"OR {ts('q.answered_s')} < k.{c['answered_at']}))"
+    )
+    new_transfer = f"(k.{c['transfer_to']} IS NULL AND q.transfer_staff_id IS NOT NULL)"
+    number = (
+        f"(CASE WHEN k.{c['id']} IS NULL OR k.{c['caller_number']} = '' "
+        f"THEN COALESCE(n.number, '') ELSE k.{c['caller_number']} END)"
+    )
+    return f"""
+        CREATE TEMPORARY TABLE ql_merged AS
+        SELECT m.*, {_outcome_of("m.rank", "m.answered_at", "m.ended_at")} AS outcome,
+               (CASE WHEN m.ended_at IS NOT NULL THEN '{Call.Status.ENDED}'
+                     WHEN m.answered_at IS NOT NULL
+                          AND (m.status IS NULL OR m.status = '{Call.Status.RINGING}')
+                     THEN '{Call.Status.ANSWERED}'
+                     ELSE COALESCE(m.status, '{Call.Status.RINGING}') END) AS new_status
+        FROM (
+            SELECT q.call_id, k.{c["id"]} AS id, k.{c["status"]} AS status,
+                   {number} AS caller_number,
+                   {ring} AS ring_at, {answered} AS answered_at, {ended} AS ended_at,
+                   {rank} AS rank,
+                   (CASE WHEN {new_answer} THEN o.user_id ELSE k.{c["operator"]} END)
+                       AS operator_id,
+                   (CASE WHEN {new_answer} THEN COALESCE(q.operator_ext, '')
+                         ELSE COALESCE(k.{c["operator_extension"]}, '') END) AS operator_extension,
+                   (CASE WHEN {new_transfer} THEN q.transfer_staff_id
+                         ELSE k.{c["transfer_to"]} END) AS transfer_to_id,
+                   (CASE WHEN {new_transfer} THEN {ts("q.transfer_s")}
+                         ELSE k.{c["transferred_at"]} END) AS transferred_at,
+                   k.{c["outcome"]} AS kept_outcome, k.{c["hold_since"]} AS hold_since,
+                   k.{c["caller_number"]} AS kept_number,
+                   k.{c["ring_at"]} AS kept_ring, k.{c["answered_at"]} AS kept_answered,
+                   k.{c["ended_at"]} AS kept_ended, k.{c["operator"]} AS kept_operator,
+                   k.{c["operator_extension"]} AS kept_extension,
+                   k.{c["transfer_to"]} AS kept_transfer_to,
+                   k.{c["transferred_at"]} AS kept_transferred
+            FROM ql_call q
+            LEFT JOIN {Call._meta.db_table} k
+                   ON k.{c["office"]} = %s AND k.{c["call_id"]} = q.call_id
+            LEFT JOIN ql_number n ON n.call_id = q.call_id
+            LEFT JOIN ql_dir o ON o.ext = q.operator_ext
+        ) AS m
+    """  # noqa: S608 - names from the models
+
+
+def _changed(d: _Dialect) -> str:
+    pairs = [
+        ("caller_number", "kept_number"),
+        ("ring_at", "kept_ring"),
+        ("answered_at", "kept_answered"),
+        ("ended_at", "kept_ended"),
+        ("operator_id", "kept_operator"),
+        ("operator_extension", "kept_extension"),
+        ("transfer_to_id", "kept_transfer_to"),
+        ("transferred_at", "kept_transferred"),
+        ("outcome", "kept_outcome"),
+        ("new_status", "status"),
+    ]
+    return " OR ".join(d.differs(f"m.{a}", f"m.{b}") for a, b in pairs) + (
+        " OR (m.ended_at IS NOT NULL AND m.hold_since IS NOT NULL)"
+    )
+
+
+def _insert_sql() -> str:
+    c = _columns()
+    table = Call._meta.db_table
+    values = {
+        "office": "%s",
+        "call_id": "m.call_id",
+        "direction": f"'{Call.Direction.IN}'",
+        "caller_number": "m.caller_number",
+        "caller_name": "''",
+        "language": f"'{Call.Language.MS}'",
+        "status": "m.new_status",
+        "times_from_exchange": "%s",
+        "ring_at": "m.ring_at",
+        "answered_at": "m.answered_at",
+        "operator": "m.operator_id",
+        "operator_extension": "m.operator_extension",
+        "service": "NULL",
+        "notes": "''",
+        "transfer_to": "m.transfer_to_id",
+        "transferred_at": "m.transferred_at",
+        "officer_answered_at": "NULL",
+        "transfer_returned_at": "NULL",
+        "hold_since": "NULL",
+        "last_hold_update_at": "NULL",
+        "ended_at": "m.ended_at",
+        "outcome": "m.outcome",
+    }
+    missing = set(c) - set(values) - {"id"}
+    if missing:  # a new column of Call must be given its value here
+        raise RuntimeError(f"queue_log import: no value for {sorted(missing)}")
+    names = ", ".join(c[name] for name in values)
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {', '.join(values.values())} "  # noqa: S608 - names from the models
+        f"FROM ql_merged m WHERE m.id IS NULL ORDER BY m.ring_at, m.call_id"
+    )
+
+
+def _update_sql(d: _Dialect) -> str:
+    c = _columns()
+    table = Call._meta.db_table
+    sets = {
+        "caller_number": "m.caller_number",
+        "ring_at": "m.ring_at",
+        "answered_at": "m.answered_at",
+        "ended_at": "m.ended_at",
+        "operator": "m.operator_id",
+        "operator_extension": "m.operator_extension",
+        "transfer_to": "m.transfer_to_id",
+        "transferred_at": "m.transferred_at",
+        "outcome": "m.outcome",
+        "status": "m.new_status",
+        "hold_since": "(CASE WHEN m.ended_at IS NOT NULL THEN NULL ELSE m.hold_since END)",
+    }
+    assignments = ", ".join(f"{c[name]} = {value}" for name, value in sets.items())
+    return (
+        f"UPDATE {table} SET {assignments} FROM ql_merged m "  # noqa: S608 - names from the models
+        f"WHERE {table}.{c['id']} = m.id AND ({_changed(d)})"
+    )
+
+
+_TEMP_TABLES = ("ql_line", "ql_dir", "ql_number", "ql_call", "ql_merged")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format (None is \\N)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
+
+
+def _load(cursor: Any, d: _Dialect, table: str, columns: tuple[str, ...], rows: Any) -> None:
+    if d.postgres:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            chunk: list[str] = []
+            for row in rows:
+                chunk.append("\t".join(map(_copy_text, row)))
+                if len(chunk) >= 10_000:
+                    copy.write("\n".join(chunk) + "\n")
+                    chunk = []
+            if chunk:
+                copy.write("\n".join(chunk) + "\n")
+        return
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('%s' for _ in columns)})"  # noqa: S608 - names from the models
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= SQLITE_BATCH:
+            cursor.executemany(sql, batch)
             batch = []
     if batch:
-        yield batch
+        cursor.executemany(sql, batch)
+
+
+# A Malaysian number in national form, digits only: what exchanges log as caller id.
+_NATIONAL = re.compile(r"0[1-9][0-9]{5,12}")
+_MALAYSIA = phonenumbers.PhoneMetadata.metadata_for_region("MY")
+
+
+def clean_national_number(raw: str) -> str:
+    """`services.clean_number`, without phonenumbers' parse for the exchange's usual
+    national digits (0 then the number): parse would strip the 0 and keep the rest as the
+    national number, so the number is valid exactly when phonenumbers finds a type for
+    that rest in Malaysia's metadata, and is then +60 and the rest. Anything else goes to
+    `clean_number` itself. Parse was most of the import's cost (docs/performance.md);
+    `tests/telephony/test_queue_log.py` checks both give the same on random numbers."""
+    digits = raw.strip()
+    if not _NATIONAL.fullmatch(digits):
+        return clean_number(raw)
+    rest = digits[1:]
+    if phonenumberutil._number_type_helper(rest, _MALAYSIA) != phonenumbers.PhoneNumberType.UNKNOWN:
+        return "+60" + rest
+    return digits
+
+
+def _numbers(rows: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """The caller numbers new to the call log, cleaned (once per distinct raw number)
+    and encrypted as the field stores them."""
+    field = Call._meta.get_field("caller_number")
+    clean = functools.lru_cache(maxsize=65_536)(clean_national_number)
+    for call_id, raw in rows:
+        yield call_id, field.get_prep_value(clean(raw))
 
 
 def import_queue_log(
@@ -338,20 +495,66 @@ def import_queue_log(
 ) -> ImportResult:
     """Fold queue_log lines into the office's calls; see the module's docstring."""
     result = ImportResult()
+    d = _Dialect()
     directory = _Directory(office)
-    for batch in _batches(lines, result):
-        _write_batch(office, batch, directory, result)
-    log_action(
-        "telephony.queue_log.imported",
-        user=acting_user,
-        office=office,
-        actor="" if acting_user else "weserve import-queue-log",
-        data={
-            "source": source[:200],
-            "lines": result.lines,
-            "added": result.calls_added,
-            "updated": result.calls_updated,
-            "skipped": len(result.skipped),
-        },
-    )
+    c = _columns()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if d.postgres:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        for name in _TEMP_TABLES:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(
+            d.temp(
+                "ql_line",
+                "line_no bigint, call_id varchar(64), event varchar(16), at_s bigint, "
+                "start_s bigint, end_rank smallint, agent_ext varchar(20), arg varchar(200)",
+            )
+        )
+        cursor.execute(
+            d.temp("ql_dir", "ext varchar(20) PRIMARY KEY, staff_id bigint, user_id bigint")
+        )
+        cursor.execute(d.temp("ql_number", "call_id varchar(64) PRIMARY KEY, number text"))
+        _load(cursor, d, "ql_line", STAGED, _staged(lines, result))
+        if d.postgres:
+            cursor.execute("ANALYZE ql_line")
+        _load(
+            cursor,
+            d,
+            "ql_dir",
+            ("ext", "staff_id", "user_id"),
+            ((ext, pk, user) for ext, (pk, user) in directory.rows.items()),
+        )
+        cursor.execute(_fold_sql(d))
+        if d.postgres:
+            # Temporary tables are never analysed by autovacuum: the plans need counts.
+            cursor.execute("ANALYZE ql_call")
+        cursor.execute(
+            f"SELECT q.call_id, q.raw_number FROM ql_call q "  # noqa: S608 - names from the models
+            f"LEFT JOIN {Call._meta.db_table} k "
+            f"ON k.{c['office']} = %s AND k.{c['call_id']} = q.call_id "
+            f"WHERE q.raw_number IS NOT NULL AND (k.{c['id']} IS NULL "
+            f"OR k.{c['caller_number']} = '')",
+            [office.pk],
+        )
+        _load(cursor, d, "ql_number", ("call_id", "number"), _numbers(cursor.fetchall()))
+        cursor.execute(_merge_sql(d), [office.pk])
+        cursor.execute(_insert_sql(), [office.pk, True])
+        result.calls_added = max(cursor.rowcount, 0)
+        cursor.execute(_update_sql(d))
+        result.calls_updated = max(cursor.rowcount, 0)
+        for name in _TEMP_TABLES:
+            cursor.execute(f"DROP TABLE {name}")
+        log_action(
+            "telephony.queue_log.imported",
+            user=acting_user,
+            office=office,
+            actor="" if acting_user else "weserve import-queue-log",
+            data={
+                "source": source[:200],
+                "lines": result.lines,
+                "added": result.calls_added,
+                "updated": result.calls_updated,
+                "skipped": len(result.skipped),
+            },
+        )
     return result

@@ -91,25 +91,36 @@ def report(request: HttpRequest) -> HttpResponse:
             stacked=True,
         )
     total = selectors.service_level_figures(measured)
-    return render(
-        request,
-        "telephony/report.html",
-        {
-            "office": office,
-            "date_from": first,
-            "date_to": last,
-            "error": error,
-            "total": total,
-            "total_share": _share(total["service_level"]),
-            "days": [{**row, "share": _share(row["service_level"])} for row in days],
-            "operators": [
-                {**row, "share": _share(row["service_level"])}
-                for row in selectors.service_level_by_operator(measured)
-            ],
-            "message_counts": selectors.message_figures(office),
-            "charts": charts,
-        },
-    )
+    context = {
+        "title": _("Telephone service level"),
+        "office": office,
+        "date_from": first,
+        "date_to": last,
+        "error": error,
+        "total": total,
+        "total_share": _share(total["service_level"]),
+        "days": [{**row, "share": _share(row["service_level"])} for row in days],
+        "operators": [
+            {**row, "share": _share(row["service_level"])}
+            for row in selectors.service_level_by_operator(measured)
+        ],
+        "message_counts": selectors.message_figures(office),
+        "charts": charts,
+    }
+    if request.GET.get("format") == "pdf" and not error:
+        log_action(
+            "telephony.report.exported",
+            user=request.user,
+            office=office,
+            data={"from": first.isoformat(), "to": last.isoformat(), "format": "pdf"},
+        )
+        return documents.pdf_response(
+            "telephony/report_print.html",
+            context,
+            f"tahap-perkhidmatan-telefon-{office.code}-{first:%Y%m%d}-{last:%Y%m%d}.pdf",
+            request,
+        )
+    return render(request, "telephony/report.html", context)
 
 
 HEADER = (

@@ -297,6 +297,15 @@ def transfer_words(call: Call, officer: StaffMember) -> str:
         )
 
 
+def _time_the_transfer(call: Call) -> None:
+    """The worker returns the transfer when its time is up, unless answered first."""
+    from weserve.telephony import tasks  # the worker's timers call back into this module
+
+    due = call.transferred_at + dt.timedelta(seconds=transfer_timeout(call.office))
+    office_id = call.office_id
+    transaction.on_commit(lambda: tasks.schedule_transfer_return(office_id, due))
+
+
 @dataclass(frozen=True)
 class Transfer:
     call: Call
@@ -347,6 +356,7 @@ def transfer(
         ]
     )
     words = transfer_words(call, officer)
+    _time_the_transfer(call)
     log_action(
         "telephony.call.transferred",
         user=acting_user,
@@ -649,23 +659,8 @@ def escalate_overdue_call_backs(office: Office, *, now: dt.datetime | None = Non
     return overdue
 
 
-@transaction.atomic
-def set_presence(staff: StaffMember, *, acting_user: Any, presence: str) -> StaffMember:
-    """The person says where they are, in one click (the directory's own field, which the
-    operator's directory reads live)."""
-    if presence not in StaffMember.Presence.values:
-        raise InvalidInput({"presence": _("Choose where you are.")})
-    staff = StaffMember.objects.select_for_update().get(pk=staff.pk)
-    staff.presence = presence
-    if presence == StaffMember.Presence.IN_OFFICE:
-        staff.expected_return = None
-    staff.save(update_fields=["presence", "expected_return"])
-    log_action(
-        "telephony.presence.set",
-        user=acting_user,
-        office=staff.home_office,
-        target=staff,
-        data={"presence": presence},
-    )
-    live.publish(staff.home_office_id, STREAM, "presence", staff=staff.pk, presence=presence)
-    return staff
+def presence_event(staff: StaffMember) -> None:
+    """The operator's directory hears a person's new presence live (registered with
+    `core.presence` in `TelephonyConfig.ready()`; the directory's `set_presence` calls it
+    inside its transaction)."""
+    live.publish(staff.home_office_id, STREAM, "presence", staff=staff.pk, presence=staff.presence)

@@ -28,6 +28,7 @@ from weserve.core.errors import DomainError
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import visible_office_ids
 from weserve.organisation.models import Office, Service, StaffMember
+from weserve.organisation.services import set_presence
 from weserve.telephony import selectors, services
 from weserve.telephony.access import (
     require_call_back,
@@ -358,9 +359,7 @@ def presence(request: HttpRequest) -> HttpResponse:
     if staff is None:
         raise PermissionDenied
     try:
-        services.set_presence(
-            staff, acting_user=request.user, presence=request.POST.get("presence", "")
-        )
+        set_presence(staff, acting_user=request.user, presence=request.POST.get("presence", ""))
     except DomainError as exc:
         context = _inbox_context(request)
         context["error"] = exc.message
