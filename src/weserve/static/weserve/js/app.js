@@ -80,8 +80,41 @@
     liveHints(document);
     document.addEventListener("htmx:load", function (event) {
       liveHints(event.target);
+      if (event.target.closest && event.target.closest("#site-menu")) {
+        menuBadges();
+      }
     });
   });
+
+  /*
+   * The phone menu button sums up the menu's badges (base.html, data-menu-badges). A badge
+   * in the menu that redraws itself (a live badge) redraws the summary too, as the page
+   * would draw it afresh: one badge per menu entry with a count above zero.
+   */
+  function menuBadges() {
+    var summary = document.querySelector("[data-menu-toggle] [data-menu-badges]");
+    if (!summary) {
+      return;
+    }
+    summary.textContent = "";
+    document.querySelectorAll("#site-menu [data-menu-label]").forEach(function (link) {
+      var badge = link.querySelector("[data-count]");
+      var count = badge ? parseInt(badge.getAttribute("data-count"), 10) : 0;
+      if (!(count > 0)) {
+        return;
+      }
+      var shown = document.createElement("span");
+      shown.className = "badge badge-danger";
+      shown.setAttribute("data-testid", "menu-badge");
+      shown.textContent = String(count);
+      var label = document.createElement("span");
+      label.className = "sr-only";
+      label.textContent = " " + link.getAttribute("data-menu-label");
+      shown.appendChild(label);
+      summary.appendChild(document.createTextNode(" "));
+      summary.appendChild(shown);
+    });
+  }
 
   /*
    * Live hints: an element with data-live-hint="/ws/..." and data-live-event="name" asks
