@@ -57,6 +57,26 @@
       });
     });
 
+    // A button with data-fill-<field>="value" copies each value into that field of its
+    // form (the register's returning customer: "Use"), then focuses data-fill-focus.
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-fill-focus]");
+      var form = button && button.closest("form");
+      if (!form) {
+        return;
+      }
+      Object.keys(button.dataset).forEach(function (key) {
+        var field = key.indexOf("fill") === 0 && key !== "fillFocus" && form.elements[key.slice(4).toLowerCase()];
+        if (field) {
+          field.value = button.dataset[key];
+        }
+      });
+      var next = form.elements[button.dataset.fillFocus];
+      if (next && next.focus) {
+        next.focus();
+      }
+    });
+
     // Forms whose submit button carries data-confirm="question" ask before they go.
     document.addEventListener("submit", function (event) {
       var button = event.submitter;
