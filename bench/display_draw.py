@@ -138,7 +138,7 @@ def measure(base_url: str, rounds: int, log: Any) -> dict[str, Any]:
         page.locator("input[name=password]").press("Enter")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         page.goto(base_url + f"/display/{OFFICE}/")
-        wait_for(page, lambda s: s["connected"] and s["synced"])
+        wait_for(page, lambda s: s["connected"] and s["synced"] and s["resyncs"] >= 1)
         page.get_by_role("button", name="Sentuh untuk hidupkan bunyi").click()
         wait_for(page, lambda s: s["soundRunning"])
         for round_number in range(rounds):
