@@ -32,8 +32,7 @@ client must cost less than the server, and the machine is shared):
       under 250 ms);
   (c') the same with three counters calling at the same moment (1, 2 and 4, their demo
       staff signed in): the display board's issue asks for it. How fast a board draws an
-      event it received is the browser test's (tests/e2e/test_display_truth.py: within
-      250 ms of arrival).
+      event it received is bench/display_draw.py's (target: p99 under 250 ms).
 
 With --sqlite it measures the embedded default instead: `weserve serve --workers 1` (with
 its background worker, as an office runs it) on a fresh SQLite file in its own var

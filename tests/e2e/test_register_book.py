@@ -90,3 +90,64 @@ def test_a_supervisor_finds_a_walk_in_exports_it_and_prints_the_day(
             shot(page, f"search-{language}-{label}")
             page.goto("/register/walk-in/")
             shot(page, f"walk-in-{language}-{label}")
+
+
+@pytest.mark.browser
+def test_a_clerk_finds_a_returning_customer_from_the_mykad_and_uses_the_earlier_details(
+    browser: Browser,
+    live_weserve: str,
+    contexts,  # noqa: F811
+):
+    returning, mykad = "Hamidah binti Yusof", "770707-07-7077"
+    clerk = new_page(browser, live_weserve, contexts, viewport={"width": 1366, "height": 768})
+    sign_in(clerk, "petugas1")
+    clerk.goto("/register/walk-in/")
+    clerk.locator("#register-name").fill(returning)
+    clerk.locator("#register-mykad").fill(mykad)
+    clerk.locator("#register-category").select_option("elderly")
+    clerk.locator("#register-service").select_option(index=0)
+    clerk.locator("#register-action").select_option("info")
+    clerk.locator("#register-purpose").fill("Bertanya tentang Bantuan Warga Emas")
+    clerk.locator("#register-purpose").press("Enter")
+    expect(clerk).to_have_url(re.compile(r"/register/entries/\d+/$"))
+
+    # She comes back: the clerk types the number and asks, from the keyboard; only the
+    # number is sent.
+    clerk.goto("/register/walk-in/")
+    clerk.locator("#register-name").fill("(belum tahu)")
+    clerk.locator("#register-mykad").fill("770707077077")
+    clerk.locator("#register-mykad").press("Tab")
+    expect(clerk.get_by_test_id("returning-find")).to_be_focused()
+    with clerk.expect_request(re.compile(r"/register/returning/$")) as asked:
+        clerk.keyboard.press("Enter")
+    sent = asked.value.post_data or ""
+    assert "mykad=770707077077" in sent and "name=" not in sent and "purpose=" not in sent
+    visits = clerk.get_by_test_id("returning-visits")
+    expect(visits).to_contain_text(returning)
+    expect(visits).to_contain_text("******-**-7077")
+    expect(visits).not_to_contain_text("770707")
+    for language in ("ms", "en"):
+        in_language(clerk.context, live_weserve, language)
+        for label, (width, height) in VIEWPORTS.items():
+            clerk.set_viewport_size({"width": width, "height": height})
+            clerk.goto("/register/walk-in/")
+            clerk.locator("#register-mykad").fill(mykad)
+            clerk.get_by_test_id("returning-find").click()
+            expect(clerk.get_by_test_id("returning-visit").first).to_be_visible()
+            shot(clerk, f"returning-{language}-{label}")
+    in_language(clerk.context, live_weserve, "ms")
+    clerk.set_viewport_size({"width": 1366, "height": 768})
+
+    # "Use" copies the earlier name and category; the purpose is next.
+    visit = clerk.get_by_test_id("returning-visit").filter(has_text=returning).first
+    visit.get_by_test_id("returning-use").click()
+    expect(clerk.locator("#register-name")).to_have_value(returning)
+    expect(clerk.locator("#register-category")).to_have_value("elderly")
+    expect(clerk.locator("#register-purpose")).to_be_focused()
+
+    # A number that cannot be a MyKad is said so, under the field (a 422).
+    clerk.locator("#register-mykad").fill("12ab")
+    clerk.get_by_test_id("returning-find").click()
+    expect(clerk.get_by_test_id("returning-error")).to_contain_text("850101-14-5123")
+    expect(clerk.get_by_test_id("returning-visits")).to_have_count(0)
+    shot(clerk, "returning-refused-ms-1366")

@@ -9,7 +9,6 @@ of it is saved.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -22,6 +21,7 @@ from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.core.forms import LATEST_DATE
 from weserve.core.scoping import home_office_id
+from weserve.core.text import clean_text
 from weserve.knowledge.access import readable, require_editor
 from weserve.knowledge.models import CHANGE_NOTE_MAX, Acknowledgement, Article, Status
 
@@ -34,23 +34,10 @@ class InvalidInput(DomainError):
         self.fields = fields
 
 
-def _has_control_chars(value: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value)
-
-
 def _note(errors: dict[str, str | Promise], field: str, value: Any, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    if _has_control_chars(value):
-        errors[field] = _("This contains characters that are not allowed.")
-    elif required and not value:
+    value = clean_text(errors, field, value, max_length=CHANGE_NOTE_MAX, multiline=True)
+    if required and not value and field not in errors:
         errors[field] = _("Say what changed in this version.")
-    elif len(value) > CHANGE_NOTE_MAX:
-        errors[field] = _("At most {count} characters.").format(count=CHANGE_NOTE_MAX)
     return value
 
 

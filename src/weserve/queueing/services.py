@@ -103,6 +103,21 @@ def _publish_ticket(ticket: Ticket, type_: str, **extra: Any) -> dict[str, Any]:
     return events.publish(ticket.office_id, type_, ticket=_ticket_payload(ticket), **extra)
 
 
+def _ticket_done(
+    ticket: Ticket, verb: str, *, user: Any, audit: dict[str, Any] | None = None, **live: Any
+) -> None:
+    """How every action on a ticket ends: its line in the audit log (with the number) and
+    its live event (with `live`), both named by the verb."""
+    log_action(
+        f"queueing.ticket.{verb}",
+        user=user,
+        office=ticket.office,
+        target=ticket,
+        data={"number": ticket.number, **(audit or {})},
+    )
+    _publish_ticket(ticket, verb, **live)
+
+
 # --- Issue --------------------------------------------------------------------------------
 
 
@@ -433,6 +448,18 @@ def _publish_counter(counter: Counter, type_: str, **extra: Any) -> None:
     events.publish(counter.office_id, type_, counter=board_counter(counter), **extra)
 
 
+def _counter_done(counter: Counter, verb: str, *, user: Any, **audit: Any) -> None:
+    """How every change of a counter's session ends: its audit line and its live event."""
+    log_action(
+        f"queueing.counter.{verb}",
+        user=user,
+        office=counter.office,
+        target=counter,
+        data={"counter": counter.number, **audit},
+    )
+    _publish_counter(counter, f"counter_{verb}")
+
+
 @transaction.atomic
 def open_counter(counter: Counter, *, acting_user: Any) -> CounterSession:
     """Open a counter for a staff member; they are then "at counter N"."""
@@ -467,14 +494,7 @@ def open_counter(counter: Counter, *, acting_user: Any) -> CounterSession:
             "counter_in_use", _("This counter was just opened by someone else.")
         ) from exc
     _session_event(session, CounterSessionEvent.Kind.OPENED, at=now, user=acting_user)
-    log_action(
-        "queueing.counter.opened",
-        user=acting_user,
-        office=counter.office,
-        target=counter,
-        data={"counter": counter.number},
-    )
-    _publish_counter(counter, "counter_opened")
+    _counter_done(counter, "opened", user=acting_user)
     return session
 
 
@@ -499,14 +519,7 @@ def pause_counter(counter: Counter, *, acting_user: Any, reason: str = "") -> Co
     _session_event(
         session, CounterSessionEvent.Kind.PAUSED, at=now, user=acting_user, reason=reason[:100]
     )
-    log_action(
-        "queueing.counter.paused",
-        user=acting_user,
-        office=counter.office,
-        target=counter,
-        data={"counter": counter.number, "reason": reason[:100]},
-    )
-    _publish_counter(counter, "counter_paused")
+    _counter_done(counter, "paused", user=acting_user, reason=reason[:100])
     return session
 
 
@@ -520,14 +533,7 @@ def resume_counter(counter: Counter, *, acting_user: Any) -> CounterSession:
     session.pause_reason = ""
     session.save(update_fields=["paused_at", "pause_reason"])
     _session_event(session, CounterSessionEvent.Kind.RESUMED, at=now, user=acting_user)
-    log_action(
-        "queueing.counter.resumed",
-        user=acting_user,
-        office=counter.office,
-        target=counter,
-        data={"counter": counter.number},
-    )
-    _publish_counter(counter, "counter_resumed")
+    _counter_done(counter, "resumed", user=acting_user)
     return session
 
 
@@ -544,14 +550,7 @@ def close_counter(counter: Counter, *, acting_user: Any) -> CounterSession | Non
     session.paused_at = None
     session.save(update_fields=["closed_at", "closed_by", "paused_at"])
     _session_event(session, CounterSessionEvent.Kind.CLOSED, at=now, user=acting_user)
-    log_action(
-        "queueing.counter.closed",
-        user=acting_user,
-        office=counter.office,
-        target=counter,
-        data={"counter": counter.number},
-    )
-    _publish_counter(counter, "counter_closed")
+    _counter_done(counter, "closed", user=acting_user)
     return session
 
 
@@ -611,14 +610,14 @@ def _claim(counter: Counter, *, now: dt.datetime, user: Any) -> Ticket | None:
         Ticket.objects.filter(pk=ticket.pk).update(
             status=TicketStatus.CALLED, counter=counter, called_at=now, served_by=user
         )
-        return Ticket.objects.select_related("service", "counter").get(pk=ticket.pk)
+        return Ticket.objects.select_related("service", "counter", "office").get(pk=ticket.pk)
     # SQLite has one writer at a time; the conditional update still guards the claim.
     for pk in qs.values_list("pk", flat=True)[:20]:
         taken = Ticket.objects.filter(pk=pk, status=TicketStatus.WAITING).update(
             status=TicketStatus.CALLED, counter=counter, called_at=now, served_by=user
         )
         if taken == 1:
-            return Ticket.objects.select_related("service", "counter").get(pk=pk)
+            return Ticket.objects.select_related("service", "counter", "office").get(pk=pk)
     return None
 
 
@@ -643,14 +642,13 @@ def call_next(counter: Counter, *, acting_user: Any) -> Ticket | None:
     if ticket is None:
         return None
     _event(ticket, TicketEvent.Kind.CALLED, at=now, user=user, counter=counter)
-    log_action(
-        "queueing.ticket.called",
+    _ticket_done(
+        ticket,
+        "called",
         user=user,
-        office=counter.office,
-        target=ticket,
-        data={"number": ticket.number, "counter": counter.number},
+        audit={"counter": counter.number},
+        counter=board_counter(counter),
     )
-    _publish_ticket(ticket, "called", counter=board_counter(counter))
     return ticket
 
 
@@ -682,14 +680,13 @@ def recall(ticket: Ticket, *, acting_user: Any) -> Ticket:
     ticket.recalls += 1
     ticket.save(update_fields=["recalls"])
     _event(ticket, TicketEvent.Kind.RECALLED, at=now, user=acting_user, counter=ticket.counter)
-    log_action(
-        "queueing.ticket.recalled",
+    _ticket_done(
+        ticket,
+        "recalled",
         user=acting_user,
-        office=ticket.office,
-        target=ticket,
-        data={"number": ticket.number, "recalls": ticket.recalls},
+        audit={"recalls": ticket.recalls},
+        counter=board_counter(ticket.counter),
     )
-    _publish_ticket(ticket, "recalled", counter=board_counter(ticket.counter))
     return ticket
 
 
@@ -703,14 +700,7 @@ def start_service(ticket: Ticket, *, acting_user: Any) -> Ticket:
     ticket.started_at = now
     ticket.save(update_fields=["status", "started_at"])
     _event(ticket, TicketEvent.Kind.STARTED, at=now, user=acting_user, counter=ticket.counter)
-    log_action(
-        "queueing.ticket.started",
-        user=acting_user,
-        office=ticket.office,
-        target=ticket,
-        data={"number": ticket.number},
-    )
-    _publish_ticket(ticket, "started", counter=board_counter(ticket.counter))
+    _ticket_done(ticket, "started", user=acting_user, counter=board_counter(ticket.counter))
     return ticket
 
 
@@ -727,14 +717,7 @@ def mark_no_show(ticket: Ticket, *, acting_user: Any) -> Ticket:
     ticket.no_show_at = now
     ticket.save(update_fields=["status", "no_show_at"])
     _event(ticket, TicketEvent.Kind.NO_SHOW, at=now, user=acting_user, counter=counter)
-    log_action(
-        "queueing.ticket.no_show",
-        user=acting_user,
-        office=ticket.office,
-        target=ticket,
-        data={"number": ticket.number},
-    )
-    _publish_ticket(ticket, "no_show", counter=board_counter(counter))
+    _ticket_done(ticket, "no_show", user=acting_user, counter=board_counter(counter))
     return ticket
 
 
@@ -760,14 +743,7 @@ def reinstate(ticket: Ticket, *, acting_user: Any) -> Ticket:
     ticket.target_counter = None
     ticket.save(update_fields=["status", "counter", "target_counter"])
     _event(ticket, TicketEvent.Kind.REINSTATED, at=now, user=acting_user)
-    log_action(
-        "queueing.ticket.reinstated",
-        user=acting_user,
-        office=ticket.office,
-        target=ticket,
-        data={"number": ticket.number},
-    )
-    _publish_ticket(ticket, "reinstated")
+    _ticket_done(ticket, "reinstated", user=acting_user)
     return ticket
 
 
@@ -818,16 +794,11 @@ def transfer(
     _event(
         ticket, TicketEvent.Kind.TRANSFERRED, at=now, user=acting_user, counter=from_counter, **data
     )
-    log_action(
-        "queueing.ticket.transferred",
-        user=acting_user,
-        office=ticket.office,
-        target=ticket,
-        data=data,
-    )
-    _publish_ticket(
+    _ticket_done(
         ticket,
         "transferred",
+        user=acting_user,
+        audit=data,
         from_counter=counter_ref(from_counter),
         counter=board_counter(from_counter) if from_counter else None,
     )
@@ -876,16 +847,11 @@ def complete(ticket: Ticket, *, acting_user: Any, outcome: str = "") -> Ticket:
         counter=counter,
         outcome=outcome,
     )
-    log_action(
-        "queueing.ticket.completed",
-        user=acting_user,
-        office=ticket.office,
-        target=ticket,
-        data={"number": ticket.number, "outcome": outcome},
-    )
-    _publish_ticket(
+    _ticket_done(
         ticket,
         "completed",
+        user=acting_user,
+        audit={"outcome": outcome},
         from_counter=counter_ref(counter),
         counter=board_counter(counter) if counter else None,
     )
@@ -901,12 +867,5 @@ def cancel(ticket: Ticket, *, acting_user: Any, reason: str = "") -> Ticket:
     ticket.status = TicketStatus.CANCELLED
     ticket.save(update_fields=["status"])
     _event(ticket, TicketEvent.Kind.CANCELLED, at=now, user=acting_user, reason=reason[:200])
-    log_action(
-        "queueing.ticket.cancelled",
-        user=acting_user,
-        office=ticket.office,
-        target=ticket,
-        data={"number": ticket.number},
-    )
-    _publish_ticket(ticket, "cancelled")
+    _ticket_done(ticket, "cancelled", user=acting_user)
     return ticket

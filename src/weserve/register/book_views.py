@@ -119,7 +119,7 @@ def _page(
         "csv_url": reverse("register_export_csv", args=[office.code]),
         "xlsx_url": reverse("register_export_xlsx", args=[office.code]),
         "print_url": reverse("register_print_day", args=[office.code]),
-        "print_day": (day or clock.business_day()).isoformat(),
+        "print_day": day or clock.business_day(),
         "search_url": reverse("register_search", args=[office.code]),
         "error": error,
     }

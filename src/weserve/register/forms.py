@@ -66,6 +66,22 @@ class EntryForm(forms.Form):
                 lines.append(FormLine(code=code[:FORM_CODE_MAX], quantity=quantity))
         return lines
 
+    def entry(self) -> dict[str, Any]:
+        """What the form holds, as the register's services take it (record_visit,
+        record_walk_in)."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "mykad": data["mykad"],
+            "phone": data["phone"],
+            "category": data["category"],
+            "service": self.service_choice(),
+            "purpose": data["purpose"],
+            "action": data["action"],
+            "forms": self.lines(),
+            "note": data["note"],
+        }
+
     def service_choice(self) -> Service | None:
         code = self.cleaned_data.get("service") or ""
         return Service.objects.offered_at(self.office).filter(code=code).first()

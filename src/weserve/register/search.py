@@ -11,7 +11,6 @@ empty result, never the whole register and never a 500.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core.clock import business_day
 from weserve.core.forms import within_calendar
 from weserve.core.scoping import visible_office_ids
+from weserve.core.text import has_control_chars
 from weserve.organisation.models import Office, Service, StaffMember
 from weserve.register.models import Action, Category, RegisterEntry, RegisterEntryQuerySet
 
@@ -50,7 +50,7 @@ def register_offices(user: Any, office: Office) -> list[Office]:
 
 
 def _no_control_chars(value: str) -> None:
-    if any(unicodedata.category(c) == "Cc" for c in value):
+    if has_control_chars(value):
         raise forms.ValidationError(_("This contains characters that are not allowed."))
 
 

@@ -10,7 +10,6 @@ nothing of it is saved.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from weserve.core.fields import normalise_mykad, normalise_phone
 from weserve.core.personal import find_by_mykad
 from weserve.core.roles import has_role
 from weserve.core.scoping import home_office_ids
+from weserve.core.text import clean_text, has_control_chars
 from weserve.organisation.models import Office, Service, StaffMember
 from weserve.queueing.models import Ticket, TicketStatus
 from weserve.register.access import REFERRAL_OFFICER_ROLES, may_handle_referral
@@ -86,39 +86,10 @@ class _Clean:
     forms: list[tuple[JkmForm, int]]
 
 
-def _has_control_chars(value: str, *, multiline: bool) -> bool:
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in value)
-
-
-def _text(
-    errors: dict[str, str | Promise],
-    field: str,
-    value: Any,
-    *,
-    max_length: int,
-    required: bool,
-    multiline: bool = False,
-) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    if _has_control_chars(value, multiline=multiline):
-        errors[field] = _("This contains characters that are not allowed.")
-    elif required and not value:
-        errors[field] = _("This field is required.")
-    elif len(value) > max_length:
-        errors[field] = _("At most {count} characters.").format(count=max_length)
-    return value
-
-
 def _personal(errors: dict[str, str | Promise], field: str, value: Any, normalise: Any) -> str:
     if value in (None, ""):
         return ""
-    if not isinstance(value, str) or _has_control_chars(value, multiline=False):
+    if not isinstance(value, str) or has_control_chars(value, multiline=False):
         errors[field] = _("This contains characters that are not allowed.")
         return ""
     value = value.strip()
@@ -141,7 +112,7 @@ def _forms(
     for line in lines:
         code = line.code.strip() if isinstance(line.code, str) else ""
         quantity = line.quantity
-        if not code or len(code) > FORM_CODE_MAX or _has_control_chars(code, multiline=False):
+        if not code or len(code) > FORM_CODE_MAX or has_control_chars(code, multiline=False):
             errors["forms"] = _("Choose a form from this office's catalogue.")
             return []
         if isinstance(quantity, bool) or not isinstance(quantity, int):
@@ -182,7 +153,7 @@ def _clean(
     note: Any = "",
 ) -> _Clean:
     errors: dict[str, str | Promise] = {}
-    clean_name = _text(errors, "name", name, max_length=NAME_MAX, required=True)
+    clean_name = clean_text(errors, "name", name, max_length=NAME_MAX, required=True)
     clean_mykad = _personal(errors, "mykad", mykad, normalise_mykad)
     clean_phone = _personal(errors, "phone", phone, normalise_phone)
     if category not in Category.values:
@@ -191,12 +162,14 @@ def _clean(
         errors["service"] = _("Choose a service.")
     elif not service.is_active or not service.offices.filter(pk=office.pk).exists():
         errors["service"] = _("This service is not offered at this office.")
-    clean_purpose = _text(
+    clean_purpose = clean_text(
         errors, "purpose", purpose, max_length=PURPOSE_MAX, required=True, multiline=True
     )
     if action not in Action.values:
         errors["action"] = _("Choose the action taken.")
-    clean_note = _text(errors, "note", note, max_length=NOTE_MAX, required=False, multiline=True)
+    clean_note = clean_text(
+        errors, "note", note, max_length=NOTE_MAX, required=False, multiline=True
+    )
     clean_forms = _forms(errors, office, forms)
     if errors or service is None:
         raise InvalidEntry(errors)
@@ -359,7 +332,7 @@ def find_returning_customer(office: Office, mykad: Any, *, acting_user: Any) -> 
     errors: dict[str, str | Promise] = {}
     if not isinstance(mykad, str) or not mykad.strip():
         errors["mykad"] = _("Enter a valid MyKad number, e.g. 850101-14-5123.")
-    elif _has_control_chars(mykad, multiline=False):
+    elif has_control_chars(mykad, multiline=False):
         errors["mykad"] = _("This contains characters that are not allowed.")
     if errors:
         raise InvalidEntry(errors)
@@ -378,7 +351,9 @@ def _referral_text(
     field: str, value: Any, *, max_length: int, required: bool
 ) -> tuple[str, dict[str, str | Promise]]:
     errors: dict[str, str | Promise] = {}
-    clean = _text(errors, field, value, max_length=max_length, required=required, multiline=True)
+    clean = clean_text(
+        errors, field, value, max_length=max_length, required=required, multiline=True
+    )
     return clean, errors
 
 

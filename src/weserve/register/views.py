@@ -76,21 +76,8 @@ def ticket_entry(request: HttpRequest, public_id: str) -> HttpResponse:
     form = EntryForm(office, request.POST, auto_id="register-%s")
     if not form.is_valid():
         return _panel(request, ticket, form=form, status=422)
-    data = form.cleaned_data
     try:
-        entry = services.record_visit(
-            ticket,
-            acting_user=user,
-            name=data["name"],
-            mykad=data["mykad"],
-            phone=data["phone"],
-            category=data["category"],
-            service=form.service_choice(),
-            purpose=data["purpose"],
-            action=data["action"],
-            forms=form.lines(),
-            note=data["note"],
-        )
+        entry = services.record_visit(ticket, acting_user=user, **form.entry())
     except InvalidEntry as exc:
         form.add_service_errors(exc.fields)
         return _panel(request, ticket, form=form, status=422)
@@ -130,21 +117,8 @@ def walk_in(request: HttpRequest) -> HttpResponse:
     context["form"] = form
     if not form.is_valid():
         return render(request, "register/walk_in.html", context, status=422)
-    data = form.cleaned_data
     try:
-        entry = services.record_walk_in(
-            office,
-            acting_user=user,
-            name=data["name"],
-            mykad=data["mykad"],
-            phone=data["phone"],
-            category=data["category"],
-            service=form.service_choice(),
-            purpose=data["purpose"],
-            action=data["action"],
-            forms=form.lines(),
-            note=data["note"],
-        )
+        entry = services.record_walk_in(office, acting_user=user, **form.entry())
     except InvalidEntry as exc:
         form.add_service_errors(exc.fields)
         return render(request, "register/walk_in.html", context, status=422)

@@ -57,6 +57,26 @@
       });
     });
 
+    // A button with data-fill-<field>="value" copies each value into that field of its
+    // form (the register's returning customer: "Use"), then focuses data-fill-focus.
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-fill-focus]");
+      var form = button && button.closest("form");
+      if (!form) {
+        return;
+      }
+      Object.keys(button.dataset).forEach(function (key) {
+        var field = key.indexOf("fill") === 0 && key !== "fillFocus" && form.elements[key.slice(4).toLowerCase()];
+        if (field) {
+          field.value = button.dataset[key];
+        }
+      });
+      var next = form.elements[button.dataset.fillFocus];
+      if (next && next.focus) {
+        next.focus();
+      }
+    });
+
     // Forms whose submit button carries data-confirm="question" ask before they go.
     document.addEventListener("submit", function (event) {
       var button = event.submitter;
@@ -80,8 +100,41 @@
     liveHints(document);
     document.addEventListener("htmx:load", function (event) {
       liveHints(event.target);
+      if (event.target.closest && event.target.closest("#site-menu")) {
+        menuBadges();
+      }
     });
   });
+
+  /*
+   * The phone menu button sums up the menu's badges (base.html, data-menu-badges). A badge
+   * in the menu that redraws itself (a live badge) redraws the summary too, as the page
+   * would draw it afresh: one badge per menu entry with a count above zero.
+   */
+  function menuBadges() {
+    var summary = document.querySelector("[data-menu-toggle] [data-menu-badges]");
+    if (!summary) {
+      return;
+    }
+    summary.textContent = "";
+    document.querySelectorAll("#site-menu [data-menu-label]").forEach(function (link) {
+      var badge = link.querySelector("[data-count]");
+      var count = badge ? parseInt(badge.getAttribute("data-count"), 10) : 0;
+      if (!(count > 0)) {
+        return;
+      }
+      var shown = document.createElement("span");
+      shown.className = "badge badge-danger";
+      shown.setAttribute("data-testid", "menu-badge");
+      shown.textContent = String(count);
+      var label = document.createElement("span");
+      label.className = "sr-only";
+      label.textContent = " " + link.getAttribute("data-menu-label");
+      shown.appendChild(label);
+      summary.appendChild(document.createTextNode(" "));
+      summary.appendChild(shown);
+    });
+  }
 
   /*
    * Live hints: an element with data-live-hint="/ws/..." and data-live-event="name" asks
