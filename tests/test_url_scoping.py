@@ -448,6 +448,7 @@ CASES: dict[str, Public | CurrentOffice | Record] = {
         lambda r: "/feedback/PKMD-PJ/reports/feedback/xlsx/", "penyelia", "petugas"
     ),
     "feedback_survey_inbox": CurrentOffice("/feedback/survey-reports/", "ketua", "penyelia"),
+    "feedback_survey_badge": CurrentOffice("/feedback/survey-reports/badge/", "ketua", "penyelia"),
     "feedback_survey_combined": CurrentOffice(
         "/feedback/survey-reports/combined/", "ketua", "penyelia"
     ),

@@ -308,13 +308,6 @@ def submit_a_survey_report(supervisor: Page, title: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="The survey-report badge (feedback/survey/nav_badge.html) is drawn with the page "
-    "and never refreshes itself: a report submitted while the head's page is open shows "
-    "only after a reload. feedback/ is another helper's; this test passes once it does.",
-)
 def test_the_heads_survey_report_badge_shows_after_a_reload_what_it_showed_live(
     browser: Browser,
     live_weserve: str,

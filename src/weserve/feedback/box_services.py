@@ -22,6 +22,7 @@ from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import home_office_ids
+from weserve.core.text import clean_text
 from weserve.feedback import complaint_services as complaints
 from weserve.feedback.box_models import (
     ACTION_MAX,
@@ -37,7 +38,6 @@ from weserve.feedback.box_models import (
     SlipKind,
 )
 from weserve.feedback.complaint_models import ComplaintChannel
-from weserve.feedback.complaint_services import _text
 from weserve.feedback.satisfaction_services import EARLIEST
 from weserve.feedback.services import FEEDBACK, InvalidInput
 from weserve.organisation.models import Office
@@ -91,9 +91,9 @@ def record_opening(
     staff), the witness, and how many slips it held."""
     errors: dict[str, str | Promise] = {}
     day = _day(opened_on, "opened_on", errors)
-    witness_text = _text(witness, "witness", errors, most=WITNESS_MAX, required=True)
+    witness_text = clean_text(errors, "witness", witness, max_length=WITNESS_MAX, required=True)
     count = _count(slip_count, errors)
-    note_text = _text(note, "note", errors, most=ACTION_MAX, lines=True)
+    note_text = clean_text(errors, "note", note, max_length=ACTION_MAX, multiline=True)
     if opened_by is None or not _is_staff_of(opened_by, office):
         errors["opened_by"] = _("Choose a member of this office's staff.")
     if errors:
@@ -128,7 +128,9 @@ def _clean_remark(
     if not isinstance(topic, str) or topic not in RemarkTopic.values:
         errors["topic"] = _("Choose a topic from the list.")
         topic = ""
-    body = _text(text, "text", errors, most=REMARK_TEXT_MAX, required=True, lines=True)
+    body = clean_text(
+        errors, "text", text, max_length=REMARK_TEXT_MAX, required=True, multiline=True
+    )
     return kind, topic, body
 
 
@@ -244,7 +246,9 @@ def key_slip(
 def record_action(remark: Remark, action: Any, *, acting_user: Any) -> Remark:
     """What the office did about a suggestion (or with a compliment)."""
     errors: dict[str, str | Promise] = {}
-    text = _text(action, "action", errors, most=ACTION_MAX, required=True, lines=True)
+    text = clean_text(
+        errors, "action", action, max_length=ACTION_MAX, required=True, multiline=True
+    )
     if errors:
         raise InvalidInput(errors)
     remark = Remark.objects.select_for_update().get(pk=remark.pk)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,7 @@ from weserve.core.errors import DomainError
 from weserve.core.fields import normalise_phone
 from weserve.core.roles import Role, has_role
 from weserve.core.scoping import home_office_ids
+from weserve.core.text import clean_text
 from weserve.feedback import deadlines
 from weserve.feedback.complaint_models import (
     DESCRIPTION_MAX,
@@ -96,31 +96,6 @@ class Received:
     access_code: str
 
 
-def _text(
-    value: Any,
-    field: str,
-    errors: dict[str, str | Promise],
-    *,
-    most: int,
-    required: bool = False,
-    lines: bool = False,
-) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    allowed = "\n\r\t" if lines else ""
-    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
-        errors[field] = _("This contains characters that are not allowed.")
-    elif len(value) > most:
-        errors[field] = _("At most {count} characters.").format(count=most)
-    elif required and not value:
-        errors[field] = _("This field is required.")
-    return value
-
-
 def _against(
     office: Office, raw: Any, errors: dict[str, str | Promise]
 ) -> tuple[Service | None, str]:
@@ -140,7 +115,7 @@ def _against(
             errors["against"] = _("Choose a service of this office.")
         return service, ""
     if key == "staff_name":
-        name = _text(value, "against", errors, most=STAFF_NAME_MAX, required=True)
+        name = clean_text(errors, "against", value, max_length=STAFF_NAME_MAX, required=True)
         return None, name
     errors["against"] = message
     return None, ""
@@ -153,17 +128,22 @@ def clean(office: Office, given: ComplaintInput) -> _Clean:
     if not isinstance(category, str) or category not in ComplaintCategory.values:
         errors["category"] = _("Choose a category from the list.")
         category = ""
-    description = _text(
-        given.description, "description", errors, most=DESCRIPTION_MAX, required=True, lines=True
+    description = clean_text(
+        errors,
+        "description",
+        given.description,
+        max_length=DESCRIPTION_MAX,
+        required=True,
+        multiline=True,
     )
-    name = _text(given.name, "name", errors, most=NAME_MAX)
-    phone = _text(given.phone, "phone", errors, most=30)
+    name = clean_text(errors, "name", given.name, max_length=NAME_MAX)
+    phone = clean_text(errors, "phone", given.phone, max_length=30)
     if phone and "phone" not in errors:
         try:
             phone = normalise_phone(phone)
         except ValidationError as exc:
             errors["phone"] = exc.messages[0]
-    email = _text(given.email, "email", errors, most=EMAIL_MAX)
+    email = clean_text(errors, "email", given.email, max_length=EMAIL_MAX)
     if email and "email" not in errors:
         try:
             validate_email(email)
@@ -385,7 +365,7 @@ def _move(
 
 def _note(raw: Any, *, required: bool) -> str:
     errors: dict[str, str | Promise] = {}
-    text = _text(raw, "note", errors, most=NOTE_MAX, required=required, lines=True)
+    text = clean_text(errors, "note", raw, max_length=NOTE_MAX, required=required, multiline=True)
     if errors:
         raise InvalidInput(errors)
     return text

@@ -1,4 +1,13 @@
-"""The rating tablet's live socket: /ws/feedback/<office>/counter/<n>/.
+"""The feedback app's live sockets.
+
+The head of department's report badge: /ws/survey-reports/ follows the `survey_reports`
+stream of each office the head belongs to, which carries the perception-survey reports
+submitted or acknowledged in that office and every office below it
+(survey_services._publish_report). Only heads of department may open it; a head of
+another state follows another office's stream and hears nothing of these. It forwards
+only which report changed: the badge fetches its count from the server.
+
+The rating tablet's live socket: /ws/feedback/<office>/counter/<n>/.
 
 It follows the office's `queue` stream (a ticket completed at the counter is the cue to
 ask for a rating) and its `feedback` stream (the ticket rated meanwhile from the slip's
@@ -14,7 +23,11 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from weserve.core import live
+from weserve.core.roles import has_role
+from weserve.core.scoping import home_office_ids
 from weserve.feedback.services import FEEDBACK
+from weserve.feedback.survey_access import HEAD_ROLES
+from weserve.feedback.survey_services import SURVEY_REPORTS
 from weserve.organisation.models import Counter, Device
 from weserve.queueing import events
 
@@ -75,3 +88,36 @@ class TabletConsumer(live.LiveConsumer):
             return
         if any(concerns_counter(e, self.counter_id) for e in message["events"]):
             await self.send_json({"type": "changed"})
+
+
+@database_sync_to_async
+def _head_offices(user: Any) -> list[int]:
+    """The offices whose report streams this person follows: a head's own offices."""
+    if user is None or not user.is_authenticated or not has_role(user, *HEAD_ROLES):
+        return []
+    return sorted(home_office_ids(user))
+
+
+class SurveyReportConsumer(live.LiveConsumer):
+    """A head of department's socket for the survey-report badge."""
+
+    stream = SURVEY_REPORTS
+
+    async def connect(self) -> None:
+        principal = self.scope.get("principal")
+        user = (
+            principal.user if principal is not None and principal.user else self.scope.get("user")
+        )
+        offices = await _head_offices(user)
+        if not offices:
+            await self.close(code=4404)
+            return
+        await self.join(offices[0])
+        if self.group is not None:
+            for office_id in offices[1:]:
+                await self.follow(office_id, SURVEY_REPORTS)
+
+    async def send_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {"seq": event["seq"], "type": event["type"], "report": event.get("report")}
+        )

@@ -7,4 +7,5 @@ websocket_urlpatterns = [
         "ws/feedback/<str:office_code>/counter/<int:number>/",
         consumers.TabletConsumer.as_asgi(),
     ),
+    path("ws/survey-reports/", consumers.SurveyReportConsumer.as_asgi()),
 ]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core import clock, live
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
-from weserve.feedback.complaint_services import _text
+from weserve.core.text import clean_text
 from weserve.feedback.models import SCORE_MAX, SCORE_MIN
 from weserve.feedback.satisfaction_models import (
     DEFAULT_ITEMS,
@@ -157,8 +157,12 @@ def file_paper_form(office: Office, given: FormInput, *, acting_user: Any) -> Sa
     errors: dict[str, str | Promise] = {}
     items = items_for(office)
     answers = _answers(items, given.answers, errors)
-    comment = _text(given.comment, "comment", errors, most=FORM_COMMENT_MAX, lines=True)
-    serial = _text(given.serial, "serial", errors, most=SERIAL_MAX, required=True).upper()
+    comment = clean_text(
+        errors, "comment", given.comment, max_length=FORM_COMMENT_MAX, multiline=True
+    )
+    serial = clean_text(
+        errors, "serial", given.serial, max_length=SERIAL_MAX, required=True
+    ).upper()
     if serial and "serial" not in errors and not SERIAL_PATTERN.match(serial):
         errors["serial"] = _("Use letters, digits, / and - only.")
     filled_on = _date(given.filled_on, errors)
@@ -224,7 +228,9 @@ def file_tablet_form(device: Device, given: FormInput) -> SatisfactionForm:
     errors: dict[str, str | Promise] = {}
     items = items_for(office)
     answers = _answers(items, given.answers, errors)
-    comment = _text(given.comment, "comment", errors, most=FORM_COMMENT_MAX, lines=True)
+    comment = clean_text(
+        errors, "comment", given.comment, max_length=FORM_COMMENT_MAX, multiline=True
+    )
     ticket = None
     if given.ticket not in (None, ""):
         public_id = given.ticket if isinstance(given.ticket, str) and len(given.ticket) < 65 else ""

@@ -10,7 +10,6 @@ stands behind the lock.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core import clock, live
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
+from weserve.core.text import clean_text
 from weserve.feedback import tallies
 from weserve.feedback.models import (
     COMMENT_MAX,
@@ -85,15 +85,7 @@ def _clean(given: RatingInput) -> _Clean:
                 break
             if reason not in reasons:  # a chip pressed twice is one reason
                 reasons.append(reason)
-    comment = given.comment if given.comment is not None else ""
-    if not isinstance(comment, str):
-        errors["comment"] = _("Enter text.")
-        comment = ""
-    comment = comment.strip()
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in comment):
-        errors["comment"] = _("This contains characters that are not allowed.")
-    elif len(comment) > COMMENT_MAX:
-        errors["comment"] = _("At most {count} characters.").format(count=COMMENT_MAX)
+    comment = clean_text(errors, "comment", given.comment, max_length=COMMENT_MAX, multiline=True)
     if errors:
         raise InvalidInput(errors)
     return _Clean(score=score, reasons=reasons, comment=comment)

@@ -1,5 +1,8 @@
 """Every state change of the perception survey: one function each, one transaction each,
-with its audit entry and a `survey` event on the office's `feedback` live stream.
+with its audit entry and a `survey` event on the office's `feedback` live stream. A
+report submitted or acknowledged is also published on the `survey_reports` stream of its
+office and of every office above it (`_publish_report`): the heads of department there
+follow it (feedback/consumers.py, SurveyReportConsumer) and their menu badge refreshes.
 
     period: draft -> open -> closed        (the questionnaire is edited only in draft)
     report: submitted -> acknowledged      (follow-up actions are added at any time)
@@ -17,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from weserve.core import clock, live
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
+from weserve.core.text import clean_text
 from weserve.feedback.sampling import krejcie_morgan
 from weserve.feedback.services import FEEDBACK, InvalidInput
 from weserve.feedback.survey_models import (
@@ -158,31 +161,6 @@ DEFAULT_QUESTIONNAIRE: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], 
 )
 
 
-def _text(
-    value: Any,
-    name: str,
-    errors: dict[str, str | Promise],
-    *,
-    most: int,
-    required: bool = True,
-    lines: bool = False,
-) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = _("Enter text.")
-        return ""
-    value = value.strip()
-    allowed = "\n\r\t" if lines else ""
-    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
-        errors[name] = _("This contains characters that are not allowed.")
-    elif len(value) > most:
-        errors[name] = _("At most {count} characters.").format(count=most)
-    elif required and not value:
-        errors[name] = _("This field is required.")
-    return value
-
-
 def _publish(period: SurveyPeriod, change: str, **extra: Any) -> None:
     live.publish(
         period.office_id,
@@ -190,6 +168,31 @@ def _publish(period: SurveyPeriod, change: str, **extra: Any) -> None:
         "survey",
         survey={"period": period.pk, "state": period.state, "change": change, **extra},
     )
+
+
+# The stream the heads' report badge follows: each office's carries the reports of the
+# offices below it (and its own), so a head follows only the office they belong to.
+SURVEY_REPORTS = "survey_reports"
+
+
+def _publish_report(report: SurveyReport, type_: str) -> None:
+    """Number a report event on its office's `survey_reports` stream and on every office
+    above it (leaf first, so concurrent reports lock the streams in the same order)."""
+    office = report.period.office
+    office_ids = [office.pk]
+    parent_id = office.parent_id
+    while parent_id is not None and parent_id not in office_ids:
+        office_ids.append(parent_id)
+        parent_id = Office.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    for office_id in office_ids:
+        live.publish(
+            office_id,
+            SURVEY_REPORTS,
+            type_,
+            report=report.pk,
+            office=office.pk,
+            state=report.state,
+        )
 
 
 def _audit(verb: str, period: SurveyPeriod, user: Any, target: Any = None, **data: Any) -> None:
@@ -241,7 +244,7 @@ def create_period(
 ) -> SurveyPeriod:
     """A new survey period in draft, with the default questionnaire copied in (or none)."""
     errors: dict[str, str | Promise] = {}
-    clean_title = _text(title, "title", errors, most=TITLE_MAX)
+    clean_title = clean_text(errors, "title", title, max_length=TITLE_MAX, required=True)
     first = _date(starts_on, "starts_on", errors)
     last = _date(ends_on, "ends_on", errors)
     if first and last and last < first:
@@ -280,8 +283,8 @@ def add_section(
     period = _locked(period)
     _require_state(period, PeriodState.DRAFT)
     errors: dict[str, str | Promise] = {}
-    ms = _text(title_ms, "title_ms", errors, most=TITLE_MAX)
-    en = _text(title_en, "title_en", errors, most=TITLE_MAX)
+    ms = clean_text(errors, "title_ms", title_ms, max_length=TITLE_MAX, required=True)
+    en = clean_text(errors, "title_en", title_en, max_length=TITLE_MAX, required=True)
     if errors:
         raise InvalidInput(errors)
     order = (period.sections.aggregate(m=Max("order"))["m"] or 0) + 1
@@ -298,8 +301,8 @@ def add_item(section: SurveySection, *, text_ms: Any, text_en: Any, acting_user:
     period = _locked(section.period)
     _require_state(period, PeriodState.DRAFT)
     errors: dict[str, str | Promise] = {}
-    ms = _text(text_ms, "text_ms", errors, most=TEXT_MAX)
-    en = _text(text_en, "text_en", errors, most=TEXT_MAX)
+    ms = clean_text(errors, "text_ms", text_ms, max_length=TEXT_MAX, required=True)
+    en = clean_text(errors, "text_en", text_en, max_length=TEXT_MAX, required=True)
     if errors:
         raise InvalidInput(errors)
     order = (section.items.aggregate(m=Max("order"))["m"] or 0) + 1
@@ -343,7 +346,9 @@ def set_population(
     errors: dict[str, str | Promise] = {}
     if source not in PopulationSource.values:
         errors["source"] = _("Choose where the population comes from.")
-    clean_note = _text(note, "note", errors, most=SOURCE_MAX, required=source == "entered")
+    clean_note = clean_text(
+        errors, "note", note, max_length=SOURCE_MAX, required=source == "entered"
+    )
     population: int | None = None
     if source == PopulationSource.ENTERED:
         if isinstance(number, bool) or not isinstance(number, int):
@@ -485,7 +490,9 @@ def clean_response(
                 errors["service"] = _("Choose a service of this office.")
     serial = ""
     if paper:
-        serial = _text(given.serial, "serial", errors, most=SERIAL_MAX).upper()
+        serial = clean_text(
+            errors, "serial", given.serial, max_length=SERIAL_MAX, required=True
+        ).upper()
         if "serial" in errors:
             pass
         elif not all(c.isalnum() or c in "-/" for c in serial):
@@ -581,7 +588,7 @@ def submit_report(period: SurveyPeriod, *, note: Any = "", acting_user: Any) -> 
     period = _locked(period)
     _require_state(period, PeriodState.CLOSED)
     errors: dict[str, str | Promise] = {}
-    clean_note = _text(note, "note", errors, most=NOTE_MAX, required=False, lines=True)
+    clean_note = clean_text(errors, "note", note, max_length=NOTE_MAX, multiline=True)
     if errors:
         raise InvalidInput(errors)
     if SurveyReport.objects.filter(period=period).exists():
@@ -614,6 +621,7 @@ def submit_report(period: SurveyPeriod, *, note: Any = "", acting_user: Any) -> 
         target_size=report.sample_target,
     )
     _publish(period, "report_submitted")
+    _publish_report(report, "survey_report.submitted")
     return report
 
 
@@ -633,6 +641,7 @@ def acknowledge_report(report: SurveyReport, *, acting_user: Any) -> SurveyRepor
     report.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
     _audit("report_acknowledged", report.period, acting_user, target=report)
     _publish(report.period, "report_acknowledged")
+    _publish_report(report, "survey_report.acknowledged")
     return report
 
 
@@ -643,7 +652,7 @@ def record_follow_up(report: SurveyReport, *, action: Any, acting_user: Any) -> 
         SurveyReport.objects.select_for_update().select_related("period__office").get(pk=report.pk)
     )
     errors: dict[str, str | Promise] = {}
-    text = _text(action, "action", errors, most=NOTE_MAX, lines=True)
+    text = clean_text(errors, "action", action, max_length=NOTE_MAX, required=True, multiline=True)
     if errors:
         raise InvalidInput(errors)
     follow_up = SurveyFollowUp.objects.create(

@@ -56,6 +56,7 @@ from weserve.feedback.survey_models import (
     SurveyPeriod,
     SurveyReport,
 )
+from weserve.feedback.survey_nav import inbox_badge
 from weserve.feedback.survey_selectors import (
     SCORES,
     Report,
@@ -651,6 +652,14 @@ def report_inbox(request: HttpRequest) -> HttpResponse:
             "waiting": sum(1 for r in reports if r.state == ReportState.SUBMITTED),
         },
     )
+
+
+@never_cache
+@require_GET
+def report_badge(request: HttpRequest) -> HttpResponse:
+    """The head's menu badge alone, for its live refresh."""
+    require_head(request.user)
+    return render(request, "feedback/survey/nav_badge.html", {"badge": inbox_badge(request)})
 
 
 def _report_file(

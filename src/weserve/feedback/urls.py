@@ -205,6 +205,11 @@ urlpatterns += [
     ),
     path("feedback/survey-reports/", survey_views.report_inbox, name="feedback_survey_inbox"),
     path(
+        "feedback/survey-reports/badge/",
+        survey_views.report_badge,
+        name="feedback_survey_badge",
+    ),
+    path(
         "feedback/survey-reports/combined/",
         survey_views.combined_page,
         name="feedback_survey_combined",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from weserve.core import clock, live
 from weserve.core.audit import log_action
 from weserve.core.errors import DomainError
 from weserve.core.fields import normalise_phone
+from weserve.core.text import clean_text
 from weserve.organisation.models import Office, Service, StaffMember
 from weserve.telephony.models import (
     DEFAULT_TRANSFER_TIMEOUT_SECONDS,
@@ -59,33 +59,6 @@ class InvalidInput(DomainError):
 
 
 # --- small helpers ----------------------------------------------------------------
-
-
-def _has_control_chars(value: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value)
-
-
-def _text(
-    errors: dict[str, str | Promise],
-    field: str,
-    value: Any,
-    *,
-    max_length: int,
-    required: bool = False,
-) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = _("Enter text.")
-        return ""
-    value = value.strip()
-    if _has_control_chars(value):
-        errors[field] = _("This contains characters that are not allowed.")
-    elif required and not value:
-        errors[field] = _("This field is required.")
-    elif len(value) > max_length:
-        errors[field] = _("At most {count} characters.").format(count=max_length)
-    return value
 
 
 def clean_number(raw: Any) -> str:
@@ -170,7 +143,7 @@ def ring(
 ) -> Call:
     """A call starts ringing (from the exchange) or is logged by hand (no exchange)."""
     errors: dict[str, str | Promise] = {}
-    name = _text(errors, "caller_name", caller_name, max_length=NAME_MAX)
+    name = clean_text(errors, "caller_name", caller_name, max_length=NAME_MAX, multiline=True)
     if direction not in Call.Direction.values:
         errors["direction"] = _("Choose incoming or outgoing.")
     if language not in Call.Language.values:
@@ -254,8 +227,8 @@ def update_details(
     call = _locked(call)
     _refuse_ended(call)
     errors: dict[str, str | Promise] = {}
-    name = _text(errors, "caller_name", caller_name, max_length=NAME_MAX)
-    text = _text(errors, "notes", notes, max_length=NOTE_MAX)
+    name = clean_text(errors, "caller_name", caller_name, max_length=NAME_MAX, multiline=True)
+    text = clean_text(errors, "notes", notes, max_length=NOTE_MAX, multiline=True)
     if language not in Call.Language.values:
         errors["language"] = _("Choose Malay or English.")
     if service is not None and not service.offices.filter(pk=call.office_id).exists():
@@ -414,7 +387,7 @@ def record_hold_update(
     if call.status != Call.Status.ON_HOLD:
         raise DomainError("not_on_hold", _("This call is not on hold."))
     errors: dict[str, str | Promise] = {}
-    text = _text(errors, "note", note, max_length=200)
+    text = clean_text(errors, "note", note, max_length=200, multiline=True)
     if errors:
         raise InvalidInput(errors)
     when = _when(at)
@@ -550,9 +523,13 @@ def take_message(
     """The officer cannot take the call: a message for their inbox (PT-3.8, PY-3.5). The
     call, if any, ends with the outcome "message taken"."""
     errors: dict[str, str | Promise] = {}
-    name = _text(errors, "caller_name", caller_name, max_length=NAME_MAX, required=True)
-    text = _text(errors, "purpose", purpose, max_length=NOTE_MAX, required=True)
-    best = _text(errors, "best_time", best_time, max_length=100)
+    name = clean_text(
+        errors, "caller_name", caller_name, max_length=NAME_MAX, required=True, multiline=True
+    )
+    text = clean_text(
+        errors, "purpose", purpose, max_length=NOTE_MAX, required=True, multiline=True
+    )
+    best = clean_text(errors, "best_time", best_time, max_length=100, multiline=True)
     number = ""
     if not isinstance(caller_number, str) or not caller_number.strip():
         errors["caller_number"] = _("Enter the number to call back.")
@@ -609,7 +586,7 @@ def record_call_back(
     errors: dict[str, str | Promise] = {}
     if outcome not in Message.CallBackOutcome.values:
         errors["outcome"] = _("Choose how the call-back went.")
-    text = _text(errors, "note", note, max_length=NOTE_MAX)
+    text = clean_text(errors, "note", note, max_length=NOTE_MAX, multiline=True)
     if errors:
         raise InvalidInput(errors)
     message.called_back_at = clock.now()
