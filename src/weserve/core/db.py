@@ -62,6 +62,10 @@ class _Compiled:
     # Per parameter of the SQL: the index of the caller's value, or a fixed value.
     slots: tuple[tuple[bool, Any], ...]
     exists_slots: tuple[tuple[bool, Any], ...]
+    # The model's fields the SQL selects, in its order (attribute names), and the
+    # converters the ORM applies to them (column index, functions, expression).
+    attnames: tuple[str, ...]
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
 
 
 class CompiledQuery:
@@ -96,15 +100,34 @@ class CompiledQuery:
         queryset = self._build(*stand_ins)
         if queryset.query.select_related:
             raise TypeError("a CompiledQuery cannot load joined models (select_related)")
-        sql, params = queryset.query.get_compiler(connection.alias).as_sql()
+        compiler = queryset.query.get_compiler(connection.alias)
+        sql, params = compiler.as_sql()
         exists_sql, exists_params = queryset.query.exists().get_compiler(connection.alias).as_sql()
+        columns = [column for column, _sql, _alias in compiler.select]
         return _Compiled(
             model=queryset.model,
             sql=sql,
             exists_sql=exists_sql,
             slots=self._slots(params, stand_ins),
             exists_slots=self._slots(exists_params, stand_ins),
+            attnames=self._attnames(queryset.model, columns),
+            converters=tuple(
+                (index, tuple(functions), expression)
+                for index, (functions, expression) in compiler.get_converters(columns).items()
+            ),
         )
+
+    @staticmethod
+    def _attnames(model: Any, columns: list[Any]) -> tuple[str, ...]:
+        """The attribute of `model` each selected column fills ("" for a column that is
+        not one of its fields: `objects` then refuses, `rows` gives it)."""
+        names = []
+        for column in columns:
+            target = getattr(column, "target", None)
+            owner = getattr(target, "model", None)
+            mine = owner is not None and issubclass(model, owner)
+            names.append(target.attname if mine and column.alias == model._meta.db_table else "")
+        return tuple(names)
 
     @staticmethod
     def _slots(params: Sequence[Any], stand_ins: list[Any]) -> tuple[tuple[bool, Any], ...]:
@@ -133,12 +156,29 @@ class CompiledQuery:
         return [args[value] if is_arg else value for is_arg, value in slots]
 
     def objects(self, *args: Any) -> list[Any]:
-        """The model instances the queryset would give for these values."""
+        """The model instances the queryset would give for these values: its rows, with
+        the ORM's converters, made into instances as the ORM makes them (`from_db`)."""
         self._check(args)
         compiled = self._get()
-        return list(
-            compiled.model._default_manager.raw(compiled.sql, self._params(compiled.slots, args))
-        )
+        if "" in compiled.attnames:
+            raise TypeError("a CompiledQuery gives instances only of a query of its model's fields")
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, self._params(compiled.slots, args))
+            rows = cursor.fetchall()
+        from_db, alias, names = compiled.model.from_db, connection.alias, compiled.attnames
+        converters = compiled.converters
+        if not converters:
+            return [from_db(alias, names, row) for row in rows]
+        found = []
+        for row in rows:
+            values = list(row)
+            for index, functions, expression in converters:
+                value = values[index]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                values[index] = value
+            found.append(from_db(alias, names, values))
+        return found
 
     def first(self, *args: Any) -> Any:
         """The first instance for these values, or None (slice the queryset to one)."""
