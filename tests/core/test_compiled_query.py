@@ -142,3 +142,32 @@ def test_joined_models_are_refused(tree):
     )
     with pytest.raises(TypeError, match="select_related"):
         query.objects(tree.pj.pk)
+
+
+def test_instances_are_the_ones_the_orm_makes_every_field_converted(tree):
+    query = CompiledQuery(lambda office_id: Device.objects.filter(office_id=office_id), int)
+    for kind in ("kiosk", "display"):
+        create_device(tree.pj, kind, f"{kind} PJ")
+    expected = {d.pk: d for d in Device.objects.filter(office_id=tree.pj.pk)}
+    found = query.objects(tree.pj.pk)
+    assert len(found) == len(expected) >= 2
+    for device in found:
+        orm = expected[device.pk]
+        assert {k: v for k, v in vars(device).items() if k != "_state"} == {
+            k: v for k, v in vars(orm).items() if k != "_state"
+        }
+        assert (device._state.adding, device._state.db) == (False, orm._state.db)
+        device.name = "renamed"
+        device.save(update_fields=["name"])  # an UPDATE of the row it came from
+    assert set(Device.objects.filter(name="renamed").values_list("pk", flat=True)) == set(expected)
+
+
+def test_instances_of_a_query_with_other_columns_are_refused(tree):
+    from django.db.models import Value
+
+    query = CompiledQuery(
+        lambda office_id: Counter.objects.filter(office_id=office_id).annotate(x=Value(1)), int
+    )
+    with pytest.raises(TypeError, match="model's fields"):
+        query.objects(tree.pj.pk)
+    assert query.exists(tree.pj.pk)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from weserve.core import clock
+from weserve.core.db import insert
 from weserve.core.models import AuditLog
 
 
@@ -22,7 +23,7 @@ def log_action(
 ) -> AuditLog:
     """Write one audit entry. `action` is dotted: "<app>.<record>.<verb>"."""
     real_user = user if getattr(user, "is_authenticated", False) else None
-    return AuditLog.objects.create(
+    entry = AuditLog(
         at=clock.now(),
         action=action,
         user=real_user,
@@ -34,3 +35,5 @@ def log_action(
         ip=ip or None,
         data=data or {},
     )
+    insert(entry)  # every service writes one: the INSERT is built once (core.db)
+    return entry

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weserve.core import clock
 from weserve.core.audit import log_action
-from weserve.core.db import CompiledQuery
+from weserve.core.db import CompiledQuery, insert
 from weserve.core.errors import DomainError
 from weserve.core.idempotency import Claim
 from weserve.core.tokens import resolve_device
@@ -76,13 +76,15 @@ def _event(
     counter: Counter | None = None,
     **data: Any,
 ) -> None:
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        at=at,
-        counter=counter,
-        user=user if getattr(user, "is_authenticated", False) else None,
-        data=data,
+    insert(
+        TicketEvent(
+            ticket=ticket,
+            kind=kind,
+            at=at,
+            counter=counter,
+            user=user if getattr(user, "is_authenticated", False) else None,
+            data=data,
+        )
     )
 
 
@@ -414,7 +416,7 @@ def _issue_in_transaction(
         language=language,
         at=now,
     )
-    ticket.save(force_insert=True)
+    insert(ticket)
     user = user if getattr(user, "is_authenticated", False) else None
     _event(ticket, TicketEvent.Kind.ISSUED, at=now, user=user, device=getattr(device, "pk", None))
     log_action(

@@ -14,7 +14,7 @@ Other processes (the background worker, `weserve shell`) still meet the server t
 SQLite's busy timeout; their transactions are IMMEDIATE too (settings.py), so they wait
 at BEGIN and never fail on upgrading a read lock half-way through.
 
-It also keeps a few closed connections open for the next request: under ASGI every
+It also keeps closed connections open for the next request: under ASGI every
 request runs in a new context, so Django opens and closes a connection per request, and
 opening one (its PRAGMAs) and closing it (the last one to close checkpoints the WAL
 into the database and deletes it) took about a quarter of a ticket issue's time.
@@ -31,8 +31,12 @@ from django.db.utils import OperationalError
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
-# Idle connections per database file, kept for reuse; more than this are closed.
-IDLE_CONNECTIONS = 8
+# Idle connections per database file, kept for reuse; more than this are closed. As many
+# as a worker has requests in flight at once (each on its own thread and connection): with
+# 8 kept, 50 kiosks issuing at once opened and closed a connection for most tickets, 0.8 ms
+# of CPU each (docs/performance.md). An idle connection holds little memory (its page
+# cache only fills with pages it reads: the worker's size did not change with 64).
+IDLE_CONNECTIONS = 64
 _idle: dict[str, list[sqlite3.Connection]] = {}
 
 
