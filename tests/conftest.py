@@ -28,6 +28,37 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.AXES_ENABLED = True
     # The queue's hot path reads the database afresh: a remembered read would outlive a test.
     settings.QUEUE_CACHE_SECONDS = 0
+    if settings.REDIS_URL:
+        _redis_keys_of_this_process()
+
+
+def _redis_keys_of_this_process() -> None:
+    """Every Redis channel layer this test process makes, also those a test configures
+    itself, keeps its keys under a prefix of its own instead of channels_redis's "asgi".
+    Parallel workers (xdist) share REDIS_URL's database, and so does the browser tests'
+    `weserve serve`; their tests make offices with the same ids, so their groups
+    ("office.1.queue") would otherwise be one, and a socket of one would hear the other's
+    events."""
+    from channels_redis.core import RedisChannelLayer
+
+    defaults = list(RedisChannelLayer.__init__.__defaults__ or ())
+    names = RedisChannelLayer.__init__.__code__.co_varnames[1 : 1 + len(defaults)]
+    defaults[names.index("prefix")] = f"asgi-test-{os.getpid()}"
+    RedisChannelLayer.__init__.__defaults__ = tuple(defaults)
+
+
+BROWSER_TESTS = "e2e"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The browser tests share one `weserve serve` (package-scoped, tests/e2e/conftest.py)
+    # and leave state for each other: under xdist (`--dist loadgroup`) they all go to one
+    # worker, in their order, while the other workers run the rest.
+    group = pytest.mark.xdist_group(BROWSER_TESTS)
+    for item in items:
+        if BROWSER_TESTS in item.path.relative_to(config.rootpath).parts[:2]:
+            item.add_marker(group)
 
 
 @pytest.fixture(autouse=True)
