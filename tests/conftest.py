@@ -48,17 +48,25 @@ def _redis_keys_of_this_process() -> None:
 
 
 BROWSER_TESTS = "e2e"
+_SHARED_SCOPES = {"module", "package"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The browser tests share one `weserve serve` (package-scoped, tests/e2e/conftest.py)
-    # and leave state for each other: under xdist (`--dist loadgroup`) they all go to one
-    # worker, in their order, while the other workers run the rest.
-    group = pytest.mark.xdist_group(BROWSER_TESTS)
+    """Tests that share a fixture made once per module or package go to one parallel
+    worker together (xdist's `--dist loadgroup`), so that it is made once: the browser
+    tests share one `weserve serve` (tests/e2e/conftest.py) and leave state for each
+    other; tests/core/test_serve.py shares one fresh install. The rest are spread one
+    by one. xdist starts with the largest groups, so the browser tests begin at once."""
     for item in items:
-        if BROWSER_TESTS in item.path.relative_to(config.rootpath).parts[:2]:
-            item.add_marker(group)
+        parts = item.path.relative_to(config.rootpath).parts
+        if BROWSER_TESTS in parts[:2]:
+            item.add_marker(pytest.mark.xdist_group(BROWSER_TESTS))
+            continue
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = fixtures.name2fixturedefs.values() if fixtures else ()
+        if any(d.scope in _SHARED_SCOPES for defs in definitions for d in defs):
+            item.add_marker(pytest.mark.xdist_group("/".join(parts)))
 
 
 @pytest.fixture(autouse=True)
