@@ -110,13 +110,13 @@ def browser_note() -> None:
 
 
 # Arguments that choose how xdist runs the tests, or that need one process (a debugger).
-_OWN_PARALLEL = ("-n", "--numprocesses", "--dist", "--pdb", "--trace")
+_OWN_PARALLEL = ("-n", "--numprocesses", "--pdb", "--trace")
 
 
 def parallel_args(pytest_args: list[str]) -> list[str]:
     """The suite runs on every core (pytest-xdist) unless the arguments say otherwise:
-    `-n 0` or `-p no:xdist` for one process. The browser tests share one server and go to
-    one worker together (`--dist loadgroup`, tests/conftest.py)."""
+    `-n 0` or `-p no:xdist` for one process. tests/conftest.py shares out the tests (a
+    module to one worker; the browser tests, which share one server, all to one)."""
     for i, arg in enumerate(pytest_args):
         if arg.split("=", 1)[0] in _OWN_PARALLEL or (arg.startswith("-n") and arg != "-n"):
             return []
@@ -125,7 +125,7 @@ def parallel_args(pytest_args: list[str]) -> list[str]:
             plugin = pytest_args[i + 1]
         if plugin.strip() == "no:xdist":
             return []
-    return ["-n", "auto", "--dist", "loadgroup"]
+    return ["-n", "auto"]
 
 
 def test(pytest_args: list[str]) -> None:

@@ -47,26 +47,31 @@ def _redis_keys_of_this_process() -> None:
     RedisChannelLayer.__init__.__defaults__ = tuple(defaults)
 
 
-BROWSER_TESTS = "e2e"
-_SHARED_SCOPES = {"module", "package"}
+BROWSER_TESTS = "tests/e2e/"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the marks
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that share a fixture made once per module or package go to one parallel
-    worker together (xdist's `--dist loadgroup`), so that it is made once: the browser
-    tests share one `weserve serve` (tests/e2e/conftest.py) and leave state for each
-    other; tests/core/test_serve.py shares one fresh install. The rest are spread one
-    by one. xdist starts with the largest groups, so the browser tests begin at once."""
-    for item in items:
-        parts = item.path.relative_to(config.rootpath).parts
-        if BROWSER_TESTS in parts[:2]:
-            item.add_marker(pytest.mark.xdist_group(BROWSER_TESTS))
-            continue
-        fixtures = getattr(item, "_fixtureinfo", None)
-        definitions = fixtures.name2fixturedefs.values() if fixtures else ()
-        if any(d.scope in _SHARED_SCOPES for defs in definitions for d in defs):
-            item.add_marker(pytest.mark.xdist_group("/".join(parts)))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """How a parallel run (pytest-xdist, `python3 dev.py test`) shares out the tests: a
+    module's tests go to one worker together, so that what a module makes once (a
+    module-scoped fixture: tests/core/test_serve.py's fresh install) is made once; the
+    browser tests, all modules of tests/e2e, go to one worker as one unit, since they
+    share one `weserve serve` (package-scoped, tests/e2e/conftest.py) and leave state for
+    each other. The largest units go first, so the browser tests begin at once.
+
+    A scheduler of our own rather than xdist's `--dist loadgroup` and an `xdist_group`
+    mark: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9 no longer
+    reads, so the groups were silently lost."""
+    if config.getvalue("dist") != "load":  # the default; another asked for is obeyed
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndBrowserTests(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(BROWSER_TESTS):
+                return BROWSER_TESTS
+            return nodeid.split("::", 1)[0]
+
+    return ModulesAndBrowserTests(config, log)
 
 
 @pytest.fixture(autouse=True)
