@@ -56,7 +56,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     module-scoped fixture: tests/core/test_serve.py's fresh install) is made once; the
     browser tests, all modules of tests/e2e, go to one worker as one unit, since they
     share one `weserve serve` (package-scoped, tests/e2e/conftest.py) and leave state for
-    each other. The largest units go first, so the browser tests begin at once.
+    each other. The browser tests go first, the longest unit; then the largest modules.
 
     A scheduler of our own rather than xdist's `--dist loadgroup` and an `xdist_group`
     mark: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9 no longer
@@ -70,6 +70,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
             if nodeid.startswith(BROWSER_TESTS):
                 return BROWSER_TESTS
             return nodeid.split("::", 1)[0]
+
+        def _assign_work_unit(self, node: object) -> None:
+            # The longest unit first (xdist orders units by their number of tests).
+            if BROWSER_TESTS in self.workqueue:
+                self.workqueue.move_to_end(BROWSER_TESTS, last=False)
+            super()._assign_work_unit(node)
 
     return ModulesAndBrowserTests(config, log)
 
