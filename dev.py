@@ -109,9 +109,29 @@ def browser_note() -> None:
         )
 
 
+# Arguments that choose how xdist runs the tests, or that need one process (a debugger).
+_OWN_PARALLEL = ("-n", "--numprocesses", "--pdb", "--trace")
+
+
+def parallel_args(pytest_args: list[str]) -> list[str]:
+    """The suite runs on every core (pytest-xdist) unless the arguments say otherwise:
+    `-n 0` or `-p no:xdist` for one process. tests/conftest.py shares out the tests (a
+    module to one worker; the browser tests, which share one server, all to one)."""
+    for i, arg in enumerate(pytest_args):
+        if arg.split("=", 1)[0] in _OWN_PARALLEL or (arg.startswith("-n") and arg != "-n"):
+            return []
+        plugin = arg[2:] if arg.startswith("-p") and arg != "-p" else ""
+        if arg == "-p" and i + 1 < len(pytest_args):
+            plugin = pytest_args[i + 1]
+        if plugin.strip() == "no:xdist":
+            return []
+    return ["-n", "auto"]
+
+
 def test(pytest_args: list[str]) -> None:
     browser_note()
-    result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, check=False)  # noqa: S603
+    command = [str(PYTHON), "-m", "pytest", *parallel_args(pytest_args), *pytest_args]
+    result = subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603
     browser_note()
     sys.exit(result.returncode)
 

@@ -34,6 +34,56 @@ def pytest_configure(config: pytest.Config) -> None:
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = True
+    if settings.REDIS_URL:
+        _redis_keys_of_this_process()
+
+
+def _redis_keys_of_this_process() -> None:
+    """Every Redis channel layer this test process makes, also those a test configures
+    itself, keeps its keys under a prefix of its own instead of channels_redis's "asgi".
+    Parallel workers (xdist) share REDIS_URL's database, and so does the browser tests'
+    `weserve serve`; their tests make offices with the same ids, so their groups
+    ("office.1.queue") would otherwise be one, and a socket of one would hear the other's
+    events."""
+    from channels_redis.core import RedisChannelLayer
+
+    defaults = list(RedisChannelLayer.__init__.__defaults__ or ())
+    names = RedisChannelLayer.__init__.__code__.co_varnames[1 : 1 + len(defaults)]
+    defaults[names.index("prefix")] = f"asgi-test-{os.getpid()}"
+    RedisChannelLayer.__init__.__defaults__ = tuple(defaults)
+
+
+BROWSER_TESTS = "tests/e2e/"
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """How a parallel run (pytest-xdist, `python3 dev.py test`) shares out the tests: a
+    module's tests go to one worker together, so that what a module makes once (a
+    module-scoped fixture: tests/core/test_serve.py's fresh install) is made once; the
+    browser tests, all modules of tests/e2e, go to one worker as one unit, since they
+    share one `weserve serve` (package-scoped, tests/e2e/conftest.py) and leave state for
+    each other. The browser tests go first, the longest unit; then the largest modules.
+
+    A scheduler of our own rather than xdist's `--dist loadgroup` and an `xdist_group`
+    mark: xdist 3.8 marks a group by rewriting `item._nodeid`, which pytest 9 no longer
+    reads, so the groups were silently lost."""
+    if config.getvalue("dist") != "load":  # the default; another asked for is obeyed
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndBrowserTests(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(BROWSER_TESTS):
+                return BROWSER_TESTS
+            return nodeid.split("::", 1)[0]
+
+        def _assign_work_unit(self, node: object) -> None:
+            # The longest unit first (xdist orders units by their number of tests).
+            if BROWSER_TESTS in self.workqueue:
+                self.workqueue.move_to_end(BROWSER_TESTS, last=False)
+            super()._assign_work_unit(node)
+
+    return ModulesAndBrowserTests(config, log)
 
 
 @pytest.fixture(autouse=True)

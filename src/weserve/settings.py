@@ -186,6 +186,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Django's backend, plus one writer at a time inside the process (see its module).
     _db["ENGINE"] = "weserve.core.sqlite_backend"
+    # Tests run on an in-memory database, one per process. Said outright, because tools
+    # only recognise Django's own engine name as SQLite: pytest-django's parallel workers
+    # (xdist) would otherwise name theirs "test_<path of the file>_gw0", a relative path
+    # under a folder that does not exist ("unable to open database file").
+    _db["TEST"] = {"NAME": ":memory:"}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0  # the psycopg pool keeps the connections
     _db["OPTIONS"] = {

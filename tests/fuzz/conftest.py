@@ -15,6 +15,24 @@ FIGURES: dict[str, Counter] = {
 }
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # A parallel worker (xdist) hands its figures to the run that prints them.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuzz_figures"] = {
+            name: [[list(k) if isinstance(k, tuple) else k, n] for k, n in counts.items()]
+            for name, counts in FIGURES.items()
+        }
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist's; absent when the run is not parallel
+def pytest_testnodedown(node: object, error: object) -> None:
+    figures = getattr(node, "workeroutput", {}).get("fuzz_figures", {})
+    for name, pairs in figures.items():
+        for key, n in pairs:
+            FIGURES[name][tuple(key) if isinstance(key, list) else key] += n
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     examples, requests = FIGURES["examples"], FIGURES["requests"]
     if not requests:
