@@ -56,6 +56,7 @@ def _redis_keys_of_this_process() -> None:
 BROWSER_TESTS = "tests/e2e/"
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: `-p no:xdist` runs without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """How a parallel run (pytest-xdist, `python3 dev.py test`) shares out the tests: a
     module's tests go to one worker together, so that what a module makes once (a

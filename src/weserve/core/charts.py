@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.utils.html import escape
@@ -46,8 +46,8 @@ def _value(value: float) -> str:
     return f"{value:.2f}"
 
 
-def _short(text: Any, most: int = LONGEST_LABEL) -> str:
-    text = str(text)
+def _short(value: Any, most: int = LONGEST_LABEL) -> str:
+    text = str(value)
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
@@ -134,7 +134,7 @@ def _legend(
 
 def bar_chart(
     labels: Sequence[Any],
-    series: dict[str, Sequence[float | None]],
+    series: Mapping[str, Sequence[float | None]],
     *,
     label: str,
     ylabel: str = "",
@@ -293,7 +293,7 @@ def _x_text(value: Any, monthly: bool) -> str:
 
 def line_chart(
     x: Sequence[Any],
-    series: dict[str, Sequence[float | None]],
+    series: Mapping[str, Sequence[float | None]],
     *,
     label: str,
     ylabel: str = "",

@@ -128,7 +128,11 @@ class CompiledQuery:
             target = getattr(column, "target", None)
             owner = getattr(target, "model", None)
             mine = owner is not None and issubclass(model, owner)
-            names.append(target.attname if mine and column.alias == model._meta.db_table else "")
+            names.append(
+                target.attname
+                if target is not None and mine and column.alias == model._meta.db_table
+                else ""
+            )
         return tuple(names)
 
     @staticmethod
@@ -226,8 +230,8 @@ def _insert_plan(model: type[Model], alias: str) -> _InsertPlan | None:
     saves_plainly = (
         model.save is Model.save
         and model.save_base is Model.save_base
-        and model._save_table is Model._save_table
-        and model._do_insert is Model._do_insert
+        and model._save_table is Model._save_table  # type: ignore[attr-defined]
+        and model._do_insert is Model._do_insert  # type: ignore[attr-defined]
     )
     fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
     if (
@@ -237,7 +241,7 @@ def _insert_plan(model: type[Model], alias: str) -> _InsertPlan | None:
         or meta.order_with_respect_to is not None
         or meta.auto_field is None
         or not conn.features.can_return_columns_from_insert
-        or any(f.has_db_default() or hasattr(f, "get_placeholder") for f in fields)
+        or any(f.has_db_default() or hasattr(f, "get_placeholder") for f in fields)  # type: ignore[attr-defined]
     ):
         return None
     returning = tuple(meta.db_returning_fields)
@@ -248,7 +252,7 @@ def _insert_plan(model: type[Model], alias: str) -> _InsertPlan | None:
         f"VALUES ({', '.join(['%s'] * len(fields))}) {returning_sql}"
     )
     converters = tuple(
-        tuple(conn.ops.get_db_converters(f.cached_col) + f.get_db_converters(conn))
+        tuple(conn.ops.get_db_converters(f.cached_col) + f.get_db_converters(conn))  # type: ignore[attr-defined]
         for f in returning
     )
     return _InsertPlan(sql, tuple(fields), returning, converters)
@@ -280,7 +284,7 @@ def insert(obj: Model) -> None:
     ):
         obj.save(force_insert=True, using=alias)
         return
-    obj._prepare_related_fields_for_save(operation_name="save")
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     conn = connections[alias]
     values = [f.pre_save(obj, True) for f in plan.fields]
     if any(hasattr(value, "resolve_expression") for value in values):

@@ -34,11 +34,11 @@ def clean_text(
     if not isinstance(value, str):
         errors[field] = _("Enter text.")
         return ""
-    value = value.strip()
-    if has_control_chars(value, multiline=multiline):
+    text: str = value.strip()
+    if has_control_chars(text, multiline=multiline):
         errors[field] = _("This contains characters that are not allowed.")
-    elif required and not value:
+    elif required and not text:
         errors[field] = _("This field is required.")
-    elif len(value) > max_length:
+    elif len(text) > max_length:
         errors[field] = _("At most {count} characters.").format(count=max_length)
-    return value
+    return text
