@@ -37,7 +37,11 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+
+# Charts are written directly as SVG by core.charts (architecture decision 36); reports
+# reach them here, beside the other documents.
+from weserve.core.charts import bar_chart as bar_chart
+from weserve.core.charts import line_chart as line_chart
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -256,61 +260,3 @@ def pdf_response(
         disposition.replace("attachment", "inline") if inline else disposition
     )
     return response
-
-
-# Charts ---------------------------------------------------------------------------
-# Written directly as SVG by core.charts (text kept as text, colours as presentation
-# attributes, as wide as the container): a millisecond each, where matplotlib took a
-# large share of every report page's time.
-
-
-def bar_chart(
-    labels: Sequence[str],
-    series: dict[str, Sequence[float]],
-    *,
-    label: str,
-    ylabel: str = "",
-    stacked: bool = False,
-    horizontal: bool = False,
-    width: float = 7.0,
-    height: float = 3.2,
-    colours: Sequence[str] | None = None,
-    most: float | None = None,
-) -> SafeString:
-    """Bars per label, one colour per series (a legend when there is more than one);
-    `colours` when the series' colours carry a meaning; `most` where the value axis ends
-    at the least (5 for a mean score, 100 for a percentage)."""
-    from weserve.core import charts
-
-    svg = charts.bar_chart(
-        labels,
-        series,
-        label=label,
-        ylabel=ylabel,
-        stacked=stacked,
-        horizontal=horizontal,
-        width=width,
-        height=height,
-        colours=colours,
-        most=most,
-    )
-    return mark_safe(svg)  # noqa: S308 - every text in it escaped by core.charts
-
-
-def line_chart(
-    x: Sequence[Any],
-    series: dict[str, Sequence[float | None]],
-    *,
-    label: str,
-    ylabel: str = "",
-    ylim: tuple[float, float] | None = None,
-    width: float = 7.0,
-    height: float = 3.0,
-) -> SafeString:
-    """One line per series over x (dates or labels); None leaves a gap."""
-    from weserve.core import charts
-
-    svg = charts.line_chart(
-        x, series, label=label, ylabel=ylabel, ylim=ylim, width=width, height=height
-    )
-    return mark_safe(svg)  # noqa: S308 - every text in it escaped by core.charts
