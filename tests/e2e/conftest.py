@@ -207,3 +207,15 @@ def complete_current(console) -> None:
     if confirm.count():
         expect(console.locator("[data-settling]")).to_have_count(0)
         confirm.click()
+
+
+def settled(page) -> None:
+    """Wait until htmx has finished every swap on the page.
+
+    htmx puts a response into the page at once but wires its `hx-*` attributes only when
+    the swap settles, 20 ms later: typing into a field in between sends nothing. A person
+    never types that fast; a test does, and on a loaded machine it did (the directory
+    search on the operator console stayed empty)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )

@@ -16,7 +16,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settled
 from tests.e2e.test_queue_flow import LIVE_TIMEOUT_MS, contexts, new_page, sign_in  # noqa: F401
 
 VIEWPORTS = {"1366": (1366, 768), "phone": (390, 844)}
@@ -100,6 +100,7 @@ def test_a_call_rings_is_answered_and_a_message_reaches_the_officer_who_is_out(
     row.get_by_test_id("answer").click()
     panel = operator.get_by_test_id("call-panel")
     expect(panel).to_have_attribute("data-status", "answered")
+    settled(operator)
 
     operator.get_by_test_id("directory-q").fill("Siti")
     person = operator.get_by_test_id("directory-person").filter(has_text=OFFICER)
