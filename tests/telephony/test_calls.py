@@ -194,6 +194,37 @@ def test_take_message_refuses_bad_input_as_a_whole(tree, users, desk, clock):
     assert Message.objects.count() == 0
 
 
+def test_a_line_break_is_refused_in_a_name_or_time_but_kept_in_the_purpose(
+    tree, users, desk, clock
+):
+    """A name and a best time are one line on the form, on the inbox and in the export: a
+    line break sent in them is refused, as in the register; the purpose keeps its lines."""
+    with pytest.raises(InvalidInput) as refused:
+        services.take_message(
+            tree.pj,
+            acting_user=users["telefonis"],
+            officer=desk["badrul"],
+            caller_name="Ali\nbin Abu",
+            caller_number="0123456789",
+            purpose="Bantuan",
+            best_time="Pagi\r\nPetang",
+        )
+    assert set(refused.value.fields) == {"caller_name", "best_time"}
+    assert Message.objects.count() == 0
+    message = services.take_message(
+        tree.pj,
+        acting_user=users["telefonis"],
+        officer=desk["badrul"],
+        caller_name="Ali bin Abu",
+        caller_number="0123456789",
+        purpose="Bantuan OKU.\nMahu tahu status.",
+    )
+    assert message.purpose == "Bantuan OKU.\nMahu tahu status."
+    with pytest.raises(InvalidInput) as refused:
+        services.ring(tree.pj, caller_number="0123456789", caller_name="Ali\nAbu")
+    assert set(refused.value.fields) == {"caller_name"}
+
+
 def test_a_message_taken_on_friday_is_due_monday(tree, users, desk):
     import time_machine
 

@@ -143,7 +143,7 @@ def ring(
 ) -> Call:
     """A call starts ringing (from the exchange) or is logged by hand (no exchange)."""
     errors: dict[str, str | Promise] = {}
-    name = clean_text(errors, "caller_name", caller_name, max_length=NAME_MAX, multiline=True)
+    name = clean_text(errors, "caller_name", caller_name, max_length=NAME_MAX)
     if direction not in Call.Direction.values:
         errors["direction"] = _("Choose incoming or outgoing.")
     if language not in Call.Language.values:
@@ -227,7 +227,7 @@ def update_details(
     call = _locked(call)
     _refuse_ended(call)
     errors: dict[str, str | Promise] = {}
-    name = clean_text(errors, "caller_name", caller_name, max_length=NAME_MAX, multiline=True)
+    name = clean_text(errors, "caller_name", caller_name, max_length=NAME_MAX)
     text = clean_text(errors, "notes", notes, max_length=NOTE_MAX, multiline=True)
     if language not in Call.Language.values:
         errors["language"] = _("Choose Malay or English.")
@@ -387,7 +387,7 @@ def record_hold_update(
     if call.status != Call.Status.ON_HOLD:
         raise DomainError("not_on_hold", _("This call is not on hold."))
     errors: dict[str, str | Promise] = {}
-    text = clean_text(errors, "note", note, max_length=200, multiline=True)
+    text = clean_text(errors, "note", note, max_length=200)
     if errors:
         raise InvalidInput(errors)
     when = _when(at)
@@ -523,13 +523,11 @@ def take_message(
     """The officer cannot take the call: a message for their inbox (PT-3.8, PY-3.5). The
     call, if any, ends with the outcome "message taken"."""
     errors: dict[str, str | Promise] = {}
-    name = clean_text(
-        errors, "caller_name", caller_name, max_length=NAME_MAX, required=True, multiline=True
-    )
+    name = clean_text(errors, "caller_name", caller_name, max_length=NAME_MAX, required=True)
     text = clean_text(
         errors, "purpose", purpose, max_length=NOTE_MAX, required=True, multiline=True
     )
-    best = clean_text(errors, "best_time", best_time, max_length=100, multiline=True)
+    best = clean_text(errors, "best_time", best_time, max_length=100)
     number = ""
     if not isinstance(caller_number, str) or not caller_number.strip():
         errors["caller_number"] = _("Enter the number to call back.")
