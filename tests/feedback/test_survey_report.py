@@ -176,6 +176,11 @@ def test_the_report_page_shows_the_figures_in_malay_and_english(surveyed, users,
     # The page's CSP (style-src 'self') would blank styled SVG: colours are attributes.
     charts = page[page.index("<svg") : page.rindex("</svg>")]
     assert "style=" not in charts and "<style" not in charts and 'fill="#1f4e8c"' in charts
+    # Each respondents' table says what it counts, in a header the PDF repeats per page.
+    breakdowns = page.split('data-testid="report-breakdown"')[1:]
+    assert len(breakdowns) == 4
+    assert all(table.lstrip(">\n ").startswith("<thead>") for table in breakdowns)
+    assert all("Responden</th>" in table.split("</thead>")[0] for table in breakdowns)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(url).content.decode()
     assert "Facilities" in english and "A1 en" in english
