@@ -1,8 +1,9 @@
 """Demo data for customer feedback at PKMD-PJ: the rating tablet of counter 1, a month of
 counter ratings (with reasons and comments) across counters 1 and 2 and the two demo
 counter staff, a few Customer Satisfaction Forms keyed in from paper, complaints in
-several states, a box opening with its slips, and suggestions and compliments, so that
-both feedback reports show something.
+several states, a box opening with its slips, suggestions and compliments, and last
+year's perception survey (closed) with paper responses keyed in, so that every feedback
+report shows something.
 
 Safe to run again: nothing is added twice (each part looks for what it made before).
 Demo ratings name no ticket (the demo has no history of visits); real ones always do.
@@ -17,12 +18,14 @@ from weserve.core import clock
 from weserve.core.models import User
 from weserve.feedback import box_services, satisfaction_services, tallies
 from weserve.feedback import complaint_services as complaints
+from weserve.feedback import survey_services as surveys
 from weserve.feedback.box_models import BoxOpening, Remark
 from weserve.feedback.complaint_models import Complaint
 from weserve.feedback.models import Rating, RatingReason, Reason
 from weserve.feedback.satisfaction_models import SatisfactionForm
+from weserve.feedback.survey_models import AgeBand, CustomerCategory, SurveyItem, SurveyPeriod
 from weserve.organisation.devices import create_device, create_pairing_code
-from weserve.organisation.models import Counter, Device, Office
+from weserve.organisation.models import Counter, Device, Office, Service
 
 OFFICE = "PKMD-PJ"
 TABLET_NAME = "Tablet penilaian kaunter 1"
@@ -178,6 +181,50 @@ def _box(office: Office, supervisor: User | None) -> None:
         )
 
 
+def _survey(office: Office, supervisor: User | None) -> None:
+    """Last year's perception survey, closed, with the default questionnaire, the population
+    entered from that year's paper register and 40 paper questionnaires keyed in. Closed,
+    so that the supervisor can open this year's (an office has one open at a time)."""
+    if supervisor is None or SurveyPeriod.objects.filter(office=office).exists():
+        return
+    year = clock.business_day().year - 1
+    period = surveys.create_period(
+        office,
+        title=f"Kajian Persepsi Pelanggan {year}",
+        starts_on=dt.date(year, 1, 1),
+        ends_on=dt.date(year, 12, 31),
+        acting_user=supervisor,
+    )
+    surveys.set_population(
+        period,
+        source="entered",
+        number=1200,
+        note=f"Buku rekod daftar pelanggan {year}",
+        acting_user=supervisor,
+    )
+    period = surveys.open_period(period, acting_user=supervisor)
+    items = list(SurveyItem.objects.filter(section__period=period).values_list("pk", flat=True))
+    services = list(Service.objects.filter(offices=office).values_list("code", flat=True))
+    rng = random.Random(1622)  # noqa: S311 - demo data
+    for number in range(1, 41):
+        leaning = rng.choice((3, 4, 4, 5))
+        surveys.record_response(
+            period,
+            surveys.ResponseInput(
+                answers={
+                    item: max(1, min(5, leaning + rng.choice((-1, 0, 0, 1)))) for item in items
+                },
+                age_band=rng.choice(AgeBand.values),
+                category=rng.choice(CustomerCategory.values),
+                service=rng.choice(services) if services else "",
+                serial=f"KPP-{year}-{number:04d}",
+            ),
+            channel="paper",
+            acting_user=supervisor,
+        )
+    surveys.close_period(period, acting_user=supervisor)
+
+
 def load() -> None:
     office = Office.objects.filter(code=OFFICE).first()
     if office is None:
@@ -188,6 +235,7 @@ def load() -> None:
     _forms(office, User.objects.filter(username="petugas1").first())
     _complaints(office, supervisor)
     _box(office, supervisor)
+    _survey(office, supervisor)
 
 
 def hint_lines() -> list[str]:
