@@ -210,12 +210,13 @@ def complete_current(console) -> None:
 
 
 def settled(page) -> None:
-    """Wait until htmx has finished every swap on the page.
+    """Wait until the page has loaded and htmx has finished every swap on it.
 
     htmx puts a response into the page at once but wires its `hx-*` attributes only when
     the swap settles, 20 ms later: typing into a field in between sends nothing. A person
     never types that fast; a test does, and on a loaded machine it did (the directory
     search on the operator console stayed empty)."""
+    page.wait_for_load_state()  # a page just reached: htmx wires it up when it has loaded
     page.wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
     )

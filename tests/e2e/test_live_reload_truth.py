@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, Server
+from tests.e2e.conftest import ARTIFACTS, Server, settled
 from tests.e2e.test_queue_flow import LIVE_TIMEOUT_MS, contexts, new_page, sign_in  # noqa: F401
 
 OFFICE = "PKMD-PJ"
@@ -203,6 +203,7 @@ def refer_a_walk_in(clerk: Page, name: str) -> int:
     clerk.locator("#register-purpose").fill("Bertanya tentang Bantuan Warga Emas")
     clerk.locator("#register-purpose").press("Enter")
     expect(clerk).to_have_url(re.compile(r"/register/entries/\d+/$"))
+    settled(clerk)
     clerk.get_by_test_id("referral-search").fill("Warga Emas")
     choice = clerk.locator("label", has_text=OFFICER)
     expect(choice).to_be_visible()
