@@ -286,11 +286,16 @@ def _parse_sql() -> str:
     computed once per line. tests/telephony/test_queue_log.py checks both agree."""
     events = ", ".join(f"'{e}'" for e in sorted(CALL_EVENTS))
     waits = ", ".join(f"'{e}'" for e in _WAIT_FIELD)
-    wait_field = " ".join(f"WHEN '{e}' THEN f{6 + i}" for e, i in _WAIT_FIELD.items())
+    wait_field = " ".join(
+        f"WHEN '{e}' THEN split_part(line, '|', {6 + i})" for e, i in _WAIT_FIELD.items()
+    )
     ranks = " ".join(f"WHEN '{e}' THEN {r}" for e, r in _END_RANK.items())
 
     def digits(x: str, most: int) -> str:
-        return f"({x} <> '' AND length({x}) <= {most} AND ltrim({x}, '0123456789') = '')"
+        # Only ASCII digits: trimmed as bytes (a multi-byte character has no byte 0x30-0x39),
+        # twice as fast as ltrim on text, which compares characters.
+        only = f"btrim(convert_to({x}, 'UTF8'), '\\x30313233343536373839'::bytea) = ''::bytea"
+        return f"({x} <> '' AND length({x}) <= {most} AND {only})"
 
     def plain(x: str) -> str:
         # Not empty, and strip() would not change it (printable ASCII at both ends).
@@ -298,7 +303,12 @@ def _parse_sql() -> str:
         return f"({x} <> '' AND {ends})"
 
     wait_ok = f"(CASE WHEN {digits('w', 8)} THEN w::bigint <= {10**7} ELSE false END)"
-    fields = ", ".join(f"split_part(line, '|', {n}) AS f{n}" for n in (1, 2, 4, 5, 6, 7, 8))
+    # The fields every line needs; the others only for the events that have them.
+    fields = ", ".join(f"split_part(line, '|', {n}) AS f{n}" for n in (1, 2))
+    fields += "".join(
+        f", (CASE f5 WHEN '{event}' THEN split_part(line, '|', {n}) END) AS f{n}"
+        for event, n in (("CONNECT", 4), ("BLINDTRANSFER", 6), ("ENTERQUEUE", 7))
+    )
     return f"""
         CREATE TEMPORARY TABLE ql_parsed AS
         SELECT line_no, kind, left(f2, 64)::varchar(64) AS call_id, f5::varchar(16) AS event,
@@ -323,9 +333,12 @@ def _parse_sql() -> str:
                 WHEN f5 = 'BLINDTRANSFER' AND f6 <> '' AND NOT {plain("f6")} THEN 'p'
                 ELSE 'c' END)::char(1) AS kind
             FROM (
-                SELECT *, (CASE WHEN {digits("f1", 15)} THEN f1::bigint END) AS at_s,
-                       (CASE f5 {wait_field} END) AS w
-                FROM (SELECT line_no, {fields} FROM ql_raw OFFSET 0) AS s
+                SELECT *, (CASE WHEN {digits("f1", 15)} THEN f1::bigint END) AS at_s
+                FROM (
+                    SELECT line_no, f5, {fields}, (CASE f5 {wait_field} END) AS w
+                    FROM (SELECT line_no, line, split_part(line, '|', 5) AS f5 FROM ql_raw) AS r
+                    OFFSET 0
+                ) AS s
                 OFFSET 0
             ) AS t
             OFFSET 0
