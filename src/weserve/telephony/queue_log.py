@@ -26,14 +26,21 @@ ADDMEMBER, PAUSE...) and events not listed above are counted as not about a call
 
 How, set-based and in one transaction (nothing is half-saved):
 
-1. Python reads each line once (`parse_line`: the line's own rules, its checks, the
-   start its wait implies, the agent's extension) and streams the readable ones into a
-   temporary table (`COPY` on PostgreSQL, `executemany` in large batches on SQLite);
+1. the lines are staged into temporary tables. On PostgreSQL the raw lines go in with
+   `COPY` as they are, and SQL reads them (`_parse_sql`: split_part, the same checks);
+   the few lines SQL cannot read without doubt (malformed, blank, odd spacing) are read
+   by `parse_line`, which stays the one definition (a test proves both agree), and each
+   distinct agent's extension comes from `agent_extension`. On SQLite Python reads each
+   line (`parse_line`: the line's own rules, its checks, the start its wait implies, the
+   agent's extension) and inserts the readable ones in large batches;
 2. one SQL statement folds them per call (`_FOLD`: the call's rules above, written once,
    for both databases), one merges that with the calls already kept (`_MERGE`);
-3. the caller numbers of calls that have none yet are cleaned and encrypted in Python
-   (`services.clean_number`, the encrypted field's own `get_prep_value`: the only step
-   SQL cannot do), once per call;
+3. the caller numbers of calls that have none yet are cleaned (`services.clean_number`,
+   once per distinct number) and encrypted in Python, the only step SQL cannot do: one
+   Fernet token per call, all in one batch (`crypto.encrypt_many`, which the field's
+   decryption reads). Equal numbers still get different tokens: the call table keeps no
+   look-up hash of the number, so equal tokens would reveal which calls came from the
+   same caller;
 4. one INSERT … SELECT adds the new calls, one UPDATE … FROM changes the calls whose
    merge differs from what they had. A call an import does not change is not written.
 """
