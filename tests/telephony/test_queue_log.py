@@ -159,6 +159,9 @@ def test_the_fast_number_path_agrees_with_clean_number():
     samples += [f"01{rng.randint(0, 10**9 - 1):09d}"[: rng.choice((10, 11))] for _ in range(2000)]
     samples += ["0123456789", " 0123456789 ", "012-345 6789", "+60123456789", "60123456789"]
     samples += ["00601234567", "0312345678", "0", "", "anonymous", "0" * 9, "01" + "9" * 14]
+    # Each type of Malaysia's metadata: premium, toll-free, VoIP, fixed (4270...), mobile.
+    samples += ["01600123456", "01800123456", "01546012345", "0156321234", "042701234"]
+    samples += ["0427012345", "01188861234", "0114400123", "0191234567", "0358001234"]
     for raw in samples:
         assert queue_log.clean_national_number(raw) == clean_number(raw), raw
     assert sum(queue_log.clean_national_number(raw).startswith("+60") for raw in samples) > 1000

@@ -26,14 +26,21 @@ ADDMEMBER, PAUSE...) and events not listed above are counted as not about a call
 
 How, set-based and in one transaction (nothing is half-saved):
 
-1. Python reads each line once (`parse_line`: the line's own rules, its checks, the
-   start its wait implies, the agent's extension) and streams the readable ones into a
-   temporary table (`COPY` on PostgreSQL, `executemany` in large batches on SQLite);
+1. the lines are staged into temporary tables. On PostgreSQL the raw lines go in with
+   `COPY` as they are, and SQL reads them (`_parse_sql`: split_part, the same checks);
+   the few lines SQL cannot read without doubt (malformed, blank, odd spacing) are read
+   by `parse_line`, which stays the one definition (a test proves both agree), and each
+   distinct agent's extension comes from `agent_extension`. On SQLite Python reads each
+   line (`parse_line`: the line's own rules, its checks, the start its wait implies, the
+   agent's extension) and inserts the readable ones in large batches;
 2. one SQL statement folds them per call (`_FOLD`: the call's rules above, written once,
    for both databases), one merges that with the calls already kept (`_MERGE`);
-3. the caller numbers of calls that have none yet are cleaned and encrypted in Python
-   (`services.clean_number`, the encrypted field's own `get_prep_value`: the only step
-   SQL cannot do), once per call;
+3. the caller numbers of calls that have none yet are cleaned (`services.clean_number`,
+   once per distinct number) and encrypted in Python, the only step SQL cannot do: one
+   Fernet token per call, all in one batch (`crypto.encrypt_many`, which the field's
+   decryption reads). Equal numbers still get different tokens: the call table keeps no
+   look-up hash of the number, so equal tokens would reveal which calls came from the
+   same caller;
 4. one INSERT … SELECT adds the new calls, one UPDATE … FROM changes the calls whose
    merge differs from what they had. A call an import does not change is not written.
 """
@@ -48,8 +55,8 @@ from typing import Any
 
 import phonenumbers
 from django.db import connection, transaction
-from phonenumbers import phonenumberutil
 
+from weserve.core import crypto
 from weserve.core.audit import log_action
 from weserve.organisation.models import Office, StaffMember
 from weserve.telephony.models import Call
@@ -199,6 +206,202 @@ def _staged(lines: Iterable[str], result: ImportResult) -> Iterator[tuple[Any, .
             continue
         result.call_lines += 1
         yield row
+
+
+# --- PostgreSQL: the raw lines staged with COPY and read in SQL ----------------------
+
+# What Python's str.strip() removes (every character whose isspace() is true); a test
+# checks the list against Python's own.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_CHUNK = 1 << 20
+_NUL = "contains a NUL character"
+
+
+def _raw_blocks(lines: Iterable[str], result: ImportResult) -> Iterator[str]:
+    """The lines as COPY text (one row each, in order), counted into `result.lines`. A
+    file is read in large blocks (its lines are what iterating it gives: split at each
+    newline); any other iterable line by line. A line with a NUL character (which
+    PostgreSQL's text cannot hold) is reported here and staged blank."""
+    read = getattr(lines, "read", None)
+    if read is None:
+        batch: list[str] = []
+        for line in lines:
+            batch.append(line[:-1] if line.endswith("\n") else line)
+            if len(batch) >= 10_000:
+                yield _block_of_lines(batch, result)
+                batch = []
+        if batch:
+            yield _block_of_lines(batch, result)
+        return
+    carry = ""
+    while True:
+        block = read(_CHUNK)
+        if not block:
+            break
+        block = carry + block
+        cut = block.rfind("\n") + 1
+        carry = block[cut:]
+        if cut:
+            yield _block(block[:cut], result)
+    if carry:
+        yield _block(carry + "\n", result)
+
+
+def _block(block: str, result: ImportResult) -> str:
+    """Whole lines, each ending in a newline, as COPY text."""
+    if "\x00" in block or "\r" in block:
+        return _block_of_lines(block[:-1].split("\n"), result)
+    result.lines += block.count("\n")
+    return _escaped(block)
+
+
+def _escaped(text: str) -> str:
+    """Text as a COPY text-format field, line ends apart (str.replace, not translate:
+    translate looks each character up in a dict, ten times slower)."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\t" in text:
+        text = text.replace("\t", "\\t")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    return text
+
+
+def _block_of_lines(batch: list[str], result: ImportResult) -> str:
+    out = []
+    for line in batch:
+        result.lines += 1
+        if "\x00" in line:
+            result.skipped.append((result.lines, _NUL))
+            line = ""
+        # What parse_line strips first (SQL then reads the line as it is).
+        line = line.rstrip("\r\n")
+        out.append(_escaped(line).replace("\n", "\\n"))
+    return "\n".join(out) + "\n"
+
+
+def _parse_sql() -> str:
+    """Each staged raw line read as `parse_line` reads it, for the lines it can read
+    without doubt: kind 'c' (a line about a call, with its staged values), 'o' (not about
+    a call), or 'p' for anything else (a malformed line, a blank one, an event or number
+    with spaces around it, a number written as only Python's int() reads it...), which
+    Python's `parse_line` then reads and reports. Fields are cut with split_part (an
+    array's subscripts cost ten times as much); `OFFSET 0` keeps each level's values
+    computed once per line. tests/telephony/test_queue_log.py checks both agree."""
+    events = ", ".join(f"'{e}'" for e in sorted(CALL_EVENTS))
+    waits = ", ".join(f"'{e}'" for e in _WAIT_FIELD)
+    wait_field = " ".join(
+        f"WHEN '{e}' THEN split_part(line, '|', {6 + i})" for e, i in _WAIT_FIELD.items()
+    )
+    ranks = " ".join(f"WHEN '{e}' THEN {r}" for e, r in _END_RANK.items())
+
+    def digits(x: str, most: int) -> str:
+        # Only ASCII digits: trimmed as bytes (a multi-byte character has no byte 0x30-0x39),
+        # twice as fast as ltrim on text, which compares characters.
+        only = f"btrim(convert_to({x}, 'UTF8'), '\\x30313233343536373839'::bytea) = ''::bytea"
+        return f"({x} <> '' AND length({x}) <= {most} AND {only})"
+
+    def plain(x: str) -> str:
+        # Not empty, and strip() would not change it (printable ASCII at both ends).
+        ends = f"ascii({x}) BETWEEN 33 AND 126 AND ascii(right({x}, 1)) BETWEEN 33 AND 126"
+        return f"({x} <> '' AND {ends})"
+
+    wait_ok = f"(CASE WHEN {digits('w', 8)} THEN w::bigint <= {10**7} ELSE false END)"
+    # The fields every line needs; the others only for the events that have them.
+    fields = ", ".join(f"split_part(line, '|', {n}) AS f{n}" for n in (1, 2))
+    fields += "".join(
+        f", (CASE f5 WHEN '{event}' THEN split_part(line, '|', {n}) END) AS f{n}"
+        for event, n in (("CONNECT", 4), ("BLINDTRANSFER", 6), ("ENTERQUEUE", 7))
+    )
+    return f"""
+        CREATE TEMPORARY TABLE ql_parsed AS
+        SELECT line_no, kind, left(f2, 64)::varchar(64) AS call_id, f5::varchar(16) AS event,
+               at_s,
+               (CASE WHEN kind = 'c' AND f5 IN ({waits}) THEN at_s - w::bigint
+                     ELSE at_s END) AS start_s,
+               (CASE f5 {ranks} ELSE 0 END)::smallint AS end_rank,
+               (CASE WHEN kind = 'c' AND f5 = 'CONNECT' THEN f4 END) AS agent,
+               NULL::varchar(20) AS agent_ext,
+               (CASE WHEN kind <> 'c' THEN ''
+                     WHEN f5 = 'ENTERQUEUE' THEN left(f7, 200)
+                     WHEN f5 = 'BLINDTRANSFER' THEN left(f6, 20)
+                     ELSE '' END)::varchar(200) AS arg
+        FROM (
+            SELECT *, (CASE
+                WHEN at_s IS NULL OR at_s <= 0 OR at_s >= 253370000000 THEN 'p'
+                WHEN f5 NOT IN ({events}) THEN
+                    (CASE WHEN f5 = '' OR btrim(f5, %(ws)s) IN ({events}) THEN 'p' ELSE 'o' END)
+                WHEN f2 IN ('', 'NONE') OR char_length(f2) > 64 THEN 'p'
+                WHEN f5 IN ({waits}) AND NOT {wait_ok} THEN 'p'
+                WHEN f5 = 'ENTERQUEUE' AND NOT {plain("f7")} THEN 'p'
+                WHEN f5 = 'BLINDTRANSFER' AND f6 <> '' AND NOT {plain("f6")} THEN 'p'
+                ELSE 'c' END)::char(1) AS kind
+            FROM (
+                SELECT *, (CASE WHEN {digits("f1", 15)} THEN f1::bigint END) AS at_s
+                FROM (
+                    SELECT line_no, f5, {fields}, (CASE f5 {wait_field} END) AS w
+                    FROM (SELECT line_no, line, split_part(line, '|', 5) AS f5 FROM ql_raw) AS r
+                    OFFSET 0
+                ) AS s
+                OFFSET 0
+            ) AS t
+            OFFSET 0
+        ) AS u
+    """  # noqa: S608 - names from the code
+
+
+def _stage_postgres(cursor: Any, lines: Iterable[str], result: ImportResult) -> None:
+    """Stage the lines (ql_line) on PostgreSQL: COPY them as they are, read them in SQL
+    (`_parse_sql`), hand the few SQL leaves to `parse_line`."""
+    cursor.execute(
+        "CREATE TEMPORARY TABLE ql_raw (line_no bigint GENERATED ALWAYS AS IDENTITY, line text)"
+    )
+    with cursor.cursor.copy("COPY ql_raw (line) FROM STDIN") as copy:
+        for block in _raw_blocks(lines, result):
+            copy.write(block)
+    cursor.execute(_parse_sql(), {"ws": PY_WHITESPACE})
+    cursor.execute("SELECT kind, count(*) FROM ql_parsed GROUP BY kind")
+    counts = dict(cursor.fetchall())
+    result.call_lines += counts.get("c", 0)
+    result.not_about_a_call += counts.get("o", 0)
+    cursor.execute(
+        "SELECT line_no, line FROM ql_raw WHERE line_no IN "
+        "(SELECT line_no FROM ql_parsed WHERE kind = 'p') ORDER BY line_no"
+    )
+    rows = []
+    for number, raw in cursor.fetchall():
+        if not raw.strip():
+            continue
+        try:
+            row = parse_line(number, raw)
+        except Malformed as exc:
+            result.skipped.append((number, str(exc)))
+            continue
+        if row is None:
+            result.not_about_a_call += 1
+            continue
+        result.call_lines += 1
+        *head, agent_ext, arg = row
+        rows.append((*head[:2], "c", *head[2:], None, agent_ext, arg))
+    result.skipped.sort()
+    if rows:
+        columns = ("line_no", "call_id", "kind", "event", "at_s", "start_s", "end_rank")
+        d = _Dialect()
+        _load(cursor, d, "ql_parsed", (*columns, "agent", "agent_ext", "arg"), rows)
+    # The extension in each distinct agent of a CONNECT, by the one rule in Python.
+    cursor.execute("SELECT DISTINCT agent FROM ql_parsed WHERE agent IS NOT NULL")
+    agents = [(agent, agent_extension(agent.strip())) for (agent,) in cursor.fetchall()]
+    cursor.execute("CREATE TEMPORARY TABLE ql_agent (agent text PRIMARY KEY, ext varchar(20))")
+    _load(cursor, _Dialect(), "ql_agent", ("agent", "ext"), agents)
+    cursor.execute(
+        "CREATE TEMPORARY VIEW ql_line AS SELECT p.line_no, p.call_id, p.event, p.at_s, "
+        "p.start_s, p.end_rank, COALESCE(p.agent_ext, a.ext, '') AS agent_ext, p.arg "
+        "FROM ql_parsed p LEFT JOIN ql_agent a ON a.agent = p.agent WHERE p.kind = 'c'"
+    )
+    cursor.execute("ANALYZE ql_parsed")
 
 
 # --- the SQL: the call's rules, once, for both databases ------------------------------
@@ -423,9 +626,7 @@ def _update_sql(d: _Dialect) -> str:
 
 
 _TEMP_TABLES = ("ql_line", "ql_dir", "ql_number", "ql_call", "ql_merged")
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_PG_TEMP_TABLES = ("ql_raw", "ql_parsed", "ql_agent")  # and ql_line is a view of ql_parsed
 
 
 def _copy_text(value: Any) -> str:
@@ -433,7 +634,7 @@ def _copy_text(value: Any) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        return _escaped(value).replace("\n", "\\n")
     return str(value)
 
 
@@ -463,31 +664,71 @@ def _load(cursor: Any, d: _Dialect, table: str, columns: tuple[str, ...], rows: 
 # A Malaysian number in national form, digits only: what exchanges log as caller id.
 _NATIONAL = re.compile(r"0[1-9][0-9]{5,12}")
 _MALAYSIA = phonenumbers.PhoneMetadata.metadata_for_region("MY")
+_TYPE_DESCS = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
+
+
+def _matches_for_length(length: int) -> re.Pattern[str] | None:
+    """One pattern doing what phonenumbers' `_number_type_helper` decides for a national
+    number of this length in Malaysia (a type other than UNKNOWN): the general
+    description matches, and so does one of the types' (each desc counts only for its
+    possible lengths, as `_is_number_matching_desc` has it)."""
+
+    def fits(desc: Any) -> bool:
+        return bool(
+            desc is not None
+            and desc.national_number_pattern
+            and (not desc.possible_length or length in desc.possible_length)
+        )
+
+    general = _MALAYSIA.general_desc
+    types = [getattr(_MALAYSIA, name) for name in _TYPE_DESCS]
+    types = [desc for desc in types if fits(desc)]
+    if not fits(general) or not types:
+        return None
+    alternatives = "|".join(f"(?:{desc.national_number_pattern})" for desc in types)
+    return re.compile(f"(?=(?:{general.national_number_pattern})\\Z)(?:{alternatives})")
+
+
+_VALID_BY_LENGTH = {length: _matches_for_length(length) for length in range(1, 18)}
 
 
 def clean_national_number(raw: str) -> str:
     """`services.clean_number`, without phonenumbers' parse for the exchange's usual
     national digits (0 then the number): parse would strip the 0 and keep the rest as the
     national number, so the number is valid exactly when phonenumbers finds a type for
-    that rest in Malaysia's metadata, and is then +60 and the rest. Anything else goes to
-    `clean_number` itself. Parse was most of the import's cost (docs/performance.md);
-    `tests/telephony/test_queue_log.py` checks both give the same on random numbers."""
+    that rest in Malaysia's metadata (one pattern per length, `_matches_for_length`),
+    and is then +60 and the rest. Anything else goes to `clean_number` itself. Parse was
+    most of the import's cost (docs/performance.md); `tests/telephony/test_queue_log.py`
+    checks both give the same on random numbers."""
     digits = raw.strip()
     if not _NATIONAL.fullmatch(digits):
         return clean_number(raw)
     rest = digits[1:]
-    if phonenumberutil._number_type_helper(rest, _MALAYSIA) != phonenumbers.PhoneNumberType.UNKNOWN:
+    valid = _VALID_BY_LENGTH.get(len(rest))
+    if valid is not None and valid.fullmatch(rest):
         return "+60" + rest
     return digits
 
 
-def _numbers(rows: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+def _numbers(rows: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """The caller numbers new to the call log, cleaned (once per distinct raw number)
-    and encrypted as the field stores them."""
-    field = Call._meta.get_field("caller_number")
+    and encrypted as the field stores them (an empty number as empty, every other one
+    as its own Fernet token: `crypto.encrypt_many`, all in one batch)."""
     clean = functools.lru_cache(maxsize=65_536)(clean_national_number)
-    for call_id, raw in rows:
-        yield call_id, field.get_prep_value(clean(raw))
+    cleaned = [(call_id, clean(raw)) for call_id, raw in rows]
+    tokens = iter(crypto.encrypt_many([number for _, number in cleaned if number]))
+    return [(call_id, next(tokens) if number else "") for call_id, number in cleaned]
 
 
 def import_queue_log(
@@ -501,22 +742,25 @@ def import_queue_log(
     with transaction.atomic(), connection.cursor() as cursor:
         if d.postgres:
             cursor.execute("SET LOCAL work_mem = '64MB'")
-        for name in _TEMP_TABLES:
-            cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(
-            d.temp(
-                "ql_line",
-                "line_no bigint, call_id varchar(64), event varchar(16), at_s bigint, "
-                "start_s bigint, end_rank smallint, agent_ext varchar(20), arg varchar(200)",
-            )
-        )
+            cursor.execute("DROP VIEW IF EXISTS ql_line")
+        for name in (*_TEMP_TABLES, *_PG_TEMP_TABLES):
+            if name != "ql_line" or not d.postgres:
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(
             d.temp("ql_dir", "ext varchar(20) PRIMARY KEY, staff_id bigint, user_id bigint")
         )
         cursor.execute(d.temp("ql_number", "call_id varchar(64) PRIMARY KEY, number text"))
-        _load(cursor, d, "ql_line", STAGED, _staged(lines, result))
         if d.postgres:
-            cursor.execute("ANALYZE ql_line")
+            _stage_postgres(cursor, lines, result)
+        else:
+            cursor.execute(
+                d.temp(
+                    "ql_line",
+                    "line_no bigint, call_id varchar(64), event varchar(16), at_s bigint, "
+                    "start_s bigint, end_rank smallint, agent_ext varchar(20), arg varchar(200)",
+                )
+            )
+            _load(cursor, d, "ql_line", STAGED, _staged(lines, result))
         _load(
             cursor,
             d,
@@ -536,14 +780,30 @@ def import_queue_log(
             f"OR k.{c['caller_number']} = '')",
             [office.pk],
         )
-        _load(cursor, d, "ql_number", ("call_id", "number"), _numbers(cursor.fetchall()))
+        numbers = _numbers(cursor.fetchall())
+        if d.postgres:
+            # The tokens are URL-safe base64: only the call ids need COPY's escapes.
+            with cursor.cursor.copy("COPY ql_number (call_id, number) FROM STDIN") as copy:
+                for start in range(0, len(numbers), 10_000):
+                    copy.write(
+                        "".join(
+                            f"{_copy_text(call_id)}\t{token}\n"
+                            for call_id, token in numbers[start : start + 10_000]
+                        )
+                    )
+        else:
+            _load(cursor, d, "ql_number", ("call_id", "number"), numbers)
         cursor.execute(_merge_sql(d), [office.pk])
         cursor.execute(_insert_sql(), [office.pk, True])
         result.calls_added = max(cursor.rowcount, 0)
         cursor.execute(_update_sql(d))
         result.calls_updated = max(cursor.rowcount, 0)
+        if d.postgres:
+            cursor.execute("DROP VIEW ql_line")
+            cursor.execute(f"DROP TABLE {', '.join(_PG_TEMP_TABLES)}")
         for name in _TEMP_TABLES:
-            cursor.execute(f"DROP TABLE {name}")
+            if name != "ql_line" or not d.postgres:
+                cursor.execute(f"DROP TABLE {name}")
         log_action(
             "telephony.queue_log.imported",
             user=acting_user,
