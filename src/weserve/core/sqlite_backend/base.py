@@ -175,10 +175,10 @@ class LockingCursor(base.SQLiteCursorWrapper):
     def convert_query(self, query: str, *, param_names: Any = None) -> str:
         """Django's conversion of the placeholders, remembered per text (`_converted`)."""
         if param_names is not None:
-            return str(super().convert_query(query, param_names=param_names))
+            return str(super().convert_query(query, param_names=param_names))  # type: ignore[misc]  # Django's, not in the stubs
         converted = _converted.get(query)
         if converted is None:
-            converted = str(super().convert_query(query))
+            converted = str(super().convert_query(query))  # type: ignore[misc]  # as above
             if len(_converted) >= CONVERTED_TEXTS:
                 _converted.clear()
             _converted[query] = converted
