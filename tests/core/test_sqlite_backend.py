@@ -137,3 +137,19 @@ def test_a_closed_connection_is_kept_for_the_next_one_closed_mid_transaction_is_
     assert connection.connection is not dropped
     assert not connection.connection.in_transaction
     assert not AuditLog.objects.filter(action="tests.dropped").exists()
+
+
+def test_placeholders_are_converted_as_djangos_cursor_converts_them_also_when_remembered():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's placeholders")
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        texts = ["SELECT %s, '%%s', %s", "SELECT 1", "UPDATE t SET a = %s WHERE b LIKE 'x%%'"]
+        for text in texts * 2:  # the second time from memory
+            assert cursor.convert_query(text) == SQLiteCursorWrapper.convert_query(cursor, text)
+        named = "SELECT %(a)s, %(b)s"
+        assert cursor.convert_query(named, param_names=["a", "b"]) == "SELECT :a, :b"
+        cursor.execute("SELECT %s, '%%s'", [7])
+        assert cursor.fetchone() == (7, "%s")

@@ -160,10 +160,9 @@ _served_here = CompiledQuery(
 )
 
 
-def check_can_issue(office: Office, service: Service, *, at: dt.datetime) -> None:
-    """409 reasons a ticket cannot be issued now; nothing is written."""
-    if not office.is_active or not office.is_open(at):
-        raise DomainError("office_closed", _("The office is closed now. No ticket was issued."))
+def check_can_issue(office: Office, service: Service) -> None:
+    """409 reasons the service cannot be issued at the office now; nothing is written.
+    Whether the office is open, `_issue` asks first (once, for both ways of issuing)."""
     # Ticket issue is the hot path: one query says "offered here, and a counter serves it";
     # only when it does not are the two reasons below told apart.
     if service.is_active and _served_here.exists(service.pk, office.pk):
@@ -398,8 +397,9 @@ def _issue_in_transaction(
     device: Device | None,
     user: Any,
 ) -> IssuedTicket:
-    """The specification of a ticket issue, as plain ORM in one transaction."""
-    check_can_issue(office, service, at=now)
+    """The specification of a ticket issue, as plain ORM in one transaction (its caller,
+    `_issue`, has found the office open at `now`)."""
+    check_can_issue(office, service)
     day = clock.business_day(now)
     seq = _next_number(office.pk, service.prefix, day)
     # Read once the day's number is ours: every earlier ticket of the series has

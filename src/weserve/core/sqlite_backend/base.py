@@ -38,6 +38,12 @@ _locks_guard = threading.Lock()
 # cache only fills with pages it reads: the worker's size did not change with 64).
 IDLE_CONNECTIONS = 64
 _idle: dict[str, list[sqlite3.Connection]] = {}
+# Statements with their %s placeholders turned into SQLite's ? (Django's cursor does it
+# with a regular expression on every execute: a few microseconds a statement, and a
+# ticket issue sends ten). Texts the code writes repeat; past this many (texts with
+# values written into them are new every time) the memory starts again.
+CONVERTED_TEXTS = 1000
+_converted: dict[str, str] = {}
 
 
 def write_lock(name: str) -> threading.Lock:
@@ -165,6 +171,18 @@ class LockingCursor(base.SQLiteCursorWrapper):
         # Only SELECT is sure to read; anything else queues (a WITH that only reads
         # waits its turn needlessly: harmless, and rare outside transactions).
         return not self.connection.in_transaction and query.lstrip()[:6].upper() != "SELECT"
+
+    def convert_query(self, query: str, *, param_names: Any = None) -> str:
+        """Django's conversion of the placeholders, remembered per text (`_converted`)."""
+        if param_names is not None:
+            return str(super().convert_query(query, param_names=param_names))  # type: ignore[misc]  # Django's, not in the stubs
+        converted = _converted.get(query)
+        if converted is None:
+            converted = str(super().convert_query(query))  # type: ignore[misc]  # as above
+            if len(_converted) >= CONVERTED_TEXTS:
+                _converted.clear()
+            _converted[query] = converted
+        return converted
 
     def execute(self, query: str, params: Any = None) -> Any:
         self._returned = None
