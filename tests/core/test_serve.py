@@ -125,6 +125,22 @@ def test_serve_answers_pages_and_static_files_and_logs_each_request(installed):
     assert "WeServe dihentikan." in output
 
 
+def test_collected_static_files_are_compressed_except_source_maps(installed):
+    static = Path(installed["WESERVE_VAR_DIR"]) / "static"
+    manifest = json.loads((static / "staticfiles.json").read_text())["paths"]
+    for name in ("weserve/js/app.js", "weserve/css/app.css", "ninja/redoc.standalone.js"):
+        for stored in (name, manifest[name]):
+            assert (static / f"{stored}.br").exists(), stored
+            assert (static / f"{stored}.gz").exists(), stored
+    maps = [name for name in manifest if name.endswith(".map")]
+    assert maps
+    for name in maps:
+        for stored in (name, manifest[name]):
+            assert (static / stored).exists(), stored
+            assert not (static / f"{stored}.br").exists(), stored
+            assert not (static / f"{stored}.gz").exists(), stored
+
+
 def test_serve_hands_websockets_to_the_live_screens(installed):
     with serving(installed, "--no-worker") as (base, process, log):
         try:
