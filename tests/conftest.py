@@ -136,7 +136,8 @@ def module_db(django_db_setup: None, django_db_blocker) -> Iterator[Callable]:
     `module_db(make)` runs `make()` inside a transaction kept open for the module and
     rolled back at its end; each test (`db`) runs inside it in a savepoint of its own,
     rolled back after the test, so every test still starts from exactly the rows `make`
-    left, as if it had made them itself."""
+    left, as if it had made them itself. Not for a module with `transaction=True` tests
+    (they commit, and flush the database after)."""
     from django.db import transaction
 
     opened = []
