@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 
 from cryptography.fernet import Fernet
 
@@ -107,6 +108,11 @@ def tree(db: None) -> OfficeTree:
 @pytest.fixture
 def users(tree: OfficeTree) -> dict[str, object]:
     """One user per role at PKMD-PJ, a head at JKMN-SGR, an HQ admin, a PKMD-JB clerk."""
+    return make_users(tree)
+
+
+def make_users(tree: OfficeTree) -> dict[str, object]:
+    """The `users` fixture's people, for a fixture of a wider scope."""
     pj = tree.pj
     return {
         "admin": make_user("admin", pj, Role.ADMIN),
@@ -120,6 +126,34 @@ def users(tree: OfficeTree) -> dict[str, object]:
         "jb_petugas": make_user("petugas.jb", tree.jb, Role.COUNTER_STAFF),
         "jb_penyelia": make_user("penyelia.jb", tree.jb, Role.SUPERVISOR),
     }
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup: None, django_db_blocker) -> Iterator[Callable]:
+    """Rows made once for a whole module, for modules that make a large world and then
+    ask many read-only questions of it, a test per question (tests/test_url_scoping.py).
+
+    `module_db(make)` runs `make()` inside a transaction kept open for the module and
+    rolled back at its end; each test (`db`) runs inside it in a savepoint of its own,
+    rolled back after the test, so every test still starts from exactly the rows `make`
+    left, as if it had made them itself. Not for a module with `transaction=True` tests
+    (they commit, and flush the database after)."""
+    from django.db import transaction
+
+    opened = []
+
+    def build(make: Callable[[], object]) -> object:
+        with django_db_blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            opened.append(atomic)
+            return make()
+
+    yield build
+    with django_db_blocker.unblock():
+        for atomic in reversed(opened):
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture

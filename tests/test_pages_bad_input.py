@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from tests.test_url_scoping import CASES, CurrentOffice, Record, _client, world  # noqa: F401
+from tests.test_url_scoping import (  # noqa: F401 - the fixtures
+    CASES,
+    CurrentOffice,
+    Record,
+    _client,
+    world,
+    world_once,
+)
 
 JUNK = [
     "A\x00B",

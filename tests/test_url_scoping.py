@@ -25,7 +25,8 @@ from django.contrib.admin.sites import site as admin_site
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.factories import issue_ticket, make_user
+from tests.conftest import make_users
+from tests.factories import build_office_tree, issue_ticket, make_user
 from weserve.core.roles import Role
 from weserve.feedback import survey_services as surveys
 from weserve.feedback.complaint_services import ComplaintInput, receive_complaint
@@ -661,9 +662,24 @@ class PjRecords:
     survey_report: Any
 
 
+@pytest.fixture(scope="module")
+def world_once(module_db):
+    """The world, made once for the module: every test asks its question of the same
+    rows, each in a savepoint rolled back after it (tests/conftest.py's module_db)."""
+    return module_db(_make_world)
+
+
 @pytest.fixture
-def world(tree, users):
+def world(world_once, db):
+    """PKMD-PJ records, users per role here and at JB, and device tokens, as each test
+    finds them (whatever an earlier test's requests changed was rolled back)."""
+    return world_once[:3]
+
+
+def _make_world():
     """PKMD-PJ records, a JB user per role, and device clients."""
+    tree = build_office_tree()
+    users = make_users(tree)
     users["jb_admin"] = make_user("admin.jb", tree.jb, Role.ADMIN)
     users["jb_admin"].is_staff = True
     users["jb_admin"].save(update_fields=["is_staff"])
@@ -729,6 +745,7 @@ def world(tree, users):
         ),
         users,
         tokens,
+        tree,
     )
 
 
@@ -812,8 +829,9 @@ def test_admin_refuses_signed_in_people_without_the_administrator_role(world):
     assert response.status_code == 403
 
 
-def test_admin_answers_404_for_another_districts_records(world, tree):
+def test_admin_answers_404_for_another_districts_records(world, world_once):
     _records, users, tokens = world
+    tree = world_once[3]
     jb_admin = _client("jb_admin", users, tokens)
     section = Section.objects.create(office=tree.pj, code="X", name_ms="X", name_en="X")
     pj_objects = {

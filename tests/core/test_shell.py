@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -258,7 +259,12 @@ def test_pages_have_landmarks_a_skip_link_and_htmx_configured(users):
     assert '<main id="main"' in html
     assert re.search(r'<nav aria-label="[^"]+">', html)
     assert "<header" in html and "<footer" in html
-    assert """<meta name="htmx-config" content='{"includeIndicatorStyles": false""" in html
+    config = re.search(r'<meta name="htmx-config" content=\'([^\']*)\'>', html)
+    assert config is not None
+    settings = json.loads(config.group(1))
+    assert settings["includeIndicatorStyles"] is False
+    # Swapped-in content is wired by htmx at once, never visible and inert for a moment.
+    assert settings["defaultSettleDelay"] == 0
     assert 'src="/static/weserve/js/htmx.min.js"' in html
 
 

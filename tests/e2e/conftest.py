@@ -31,6 +31,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 START_TIMEOUT_SECONDS = 60
+# A change travels service → channel layer → WebSocket → screen; allow a slow CI machine.
+LIVE_TIMEOUT_MS = 15_000
 # What a fresh install must not inherit from the test run around it.
 _OWN_CONFIG = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
 
@@ -201,22 +203,46 @@ def complete_current(console) -> None:
     anyway once the console has asked (the register's completion prompt)."""
     from playwright.sync_api import expect
 
+    settled(console)
     console.get_by_test_id("complete").click()
     confirm = console.get_by_test_id("complete-confirm")
     expect(confirm.or_(console.get_by_test_id("call-next"))).to_be_visible()
     if confirm.count():
         expect(console.locator("[data-settling]")).to_have_count(0)
+        settled(console)
         confirm.click()
 
 
 def settled(page) -> None:
-    """Wait until the page has loaded and htmx has finished every swap on it.
+    """Wait until htmx has no request in flight and has finished every swap on the page.
 
-    htmx puts a response into the page at once but wires its `hx-*` attributes only when
-    the swap settles, 20 ms later: typing into a field in between sends nothing. A person
-    never types that fast; a test does, and on a loaded machine it did (the directory
-    search on the operator console stayed empty)."""
-    page.wait_for_load_state()  # a page just reached: htmx wires it up when it has loaded
+    Before anything a test does with what a swap (an action's answer, a live refresh)
+    brought. htmx 2 wires the `hx-*` attributes of swapped-in content when the swap
+    settles (htmx:load; app.js's menu badges are drawn then too): typing into a field
+    or pressing a button before that sends nothing, or submits the form without htmx.
+    The site settles at once (head.html's htmx-config, defaultSettleDelay 0) since CI
+    caught the operator typing into the directory search in htmx's default 20 ms; this
+    also waits out a request still in flight (a live refresh about to redraw the part),
+    and a page just reached until it has loaded (htmx wires a page up then)."""
+    page.wait_for_load_state()
     page.wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
     )
+
+
+def console_refreshed(console, act: Callable[[], object]) -> None:
+    """Do `act`, which makes the counter console's live stream speak, and wait until the
+    console has fetched itself again (console.js's refresher) and drawn the answer."""
+    from urllib.parse import urlsplit
+
+    def refresh(response) -> bool:
+        request = response.request
+        return (
+            request.method == "GET"
+            and urlsplit(response.url).path == "/counter/"
+            and request.headers.get("hx-request") == "true"
+        )
+
+    with console.expect_response(refresh, timeout=LIVE_TIMEOUT_MS):
+        act()
+    settled(console)

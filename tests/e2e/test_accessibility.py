@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, complete_current
+from tests.e2e.conftest import ARTIFACTS, complete_current, settled
 from tests.e2e.test_display_truth import Api
 
 DEMO_PASSWORD = "weserve-demo"
@@ -51,6 +51,7 @@ class Scanner:
     def scan(self, page: Page, label: str, exclude: tuple[str, ...] = ()) -> None:
         began = time.monotonic()
         page.wait_for_load_state("load")
+        settled(page)  # what a swap brought is scanned as it stays, not half-settled
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.add_script_tag(url=AXE_URL)
         violations = page.evaluate(RUN_AXE, list(exclude))
@@ -244,6 +245,7 @@ def test_every_page_in_both_languages_has_no_serious_or_critical_axe_finding(
         scanner.scan(clerk, "counter console")
         call_next = clerk.get_by_test_id("call-next")
         expect(clerk.locator("[data-settling]")).to_have_count(0)
+        settled(clerk)
         call_next.click()  # the kiosk's tickets above wait for it
         expect(clerk.get_by_test_id("ticket-number")).to_be_visible()
         scanner.scan(clerk, "counter console, called")

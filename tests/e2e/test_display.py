@@ -11,11 +11,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import LIVE_TIMEOUT_MS
 from weserve.queueing import voice
 
 DEMO_PASSWORD = "weserve-demo"
 BOARD = "/display/PKMD-PJ/"
 SOCKET = "**/ws/offices/PKMD-PJ/display/"
+SNAPSHOT = "/api/v1/offices/PKMD-PJ/display"  # what a polling board fetches
 # Counter 4 of the demo office (enquiries, complaints, general aid): other browser tests
 # work at counter 1, so this one stays out of their way.
 COUNTER_NUMBER = 4
@@ -119,7 +121,7 @@ def test_a_call_flashes_is_announced_once_and_a_reconnect_replays_nothing(
     ticket = call_next(api, counter_id)
     number = ticket["number"]
 
-    expect(page.get_by_test_id("hero-number")).to_have_text(number)
+    expect(page.get_by_test_id("hero-number")).to_have_text(number, timeout=LIVE_TIMEOUT_MS)
     expect(page.get_by_test_id("hero-counter")).to_contain_text(str(COUNTER_NUMBER))
     expect(page.locator("[data-hero]")).to_have_attribute("data-flash", "")
     row = page.locator(f'[data-counter-id="{counter_id}"]')
@@ -207,7 +209,7 @@ def test_a_lost_event_makes_the_board_resync_and_show_the_call_without_a_late_an
     state = wait_for(page, lambda s: s["resyncs"] > before["resyncs"] and s["seq"] > before["seq"])
     assert dropped and dropped[0]["ticket"]["number"] == ticket["number"]
     row = page.locator(f'[data-counter-id="{counter_id}"]')
-    expect(row).to_contain_text(ticket["number"])
+    expect(row).to_contain_text(ticket["number"], timeout=LIVE_TIMEOUT_MS)
     expect(row).to_have_attribute("data-state", "serving")
     page.wait_for_timeout(1500)
     state = board_state(page)
@@ -234,11 +236,18 @@ def test_a_board_whose_socket_keeps_dropping_polls_and_still_announces_each_call
 
     ticket = call_next(api, counter_id)
 
-    expect(page.get_by_test_id("hero-number")).to_have_text(ticket["number"], timeout=15_000)
+    expect(page.get_by_test_id("hero-number")).to_have_text(
+        ticket["number"], timeout=LIVE_TIMEOUT_MS
+    )
     state = wait_for(page, lambda s: len(s["announcements"]) == count + 1)
     announced = state["announcements"][-1]
     assert (announced["number"], announced["source"]) == (ticket["number"], "poll")
-    # Later polls see the same call again and stay quiet.
-    page.wait_for_timeout(7000)
+    # Later polls see the same call again and stay quiet: the board has read the first
+    # of them once it asks again (one poll at a time).
+    for _ in range(2):
+        with page.expect_response(
+            lambda response: response.url.endswith(SNAPSHOT), timeout=LIVE_TIMEOUT_MS
+        ):
+            pass
     assert len(board_state(page)["announcements"]) == count + 1
     finish(api, ticket)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Server, _artifact
+from tests.e2e.conftest import LIVE_TIMEOUT_MS, Server, _artifact
 
 OFFICE = "PKMD-PJ"
 BOARD = f"/display/{OFFICE}/"
@@ -368,7 +368,7 @@ def test_calls_in_quick_succession_are_drawn_at_once_while_the_voice_takes_turns
             # On the board while the announcements before it are still being spoken: the
             # drawing does not wait for the voice. (How fast it draws is measured by
             # bench/display_draw.py, not asserted here.)
-            expect(hero).to_have_text(number)
+            expect(hero).to_have_text(number, timeout=LIVE_TIMEOUT_MS)
             expect(board.locator(f'[data-counter-id="{desk.id}"]')).to_have_attribute(
                 "data-ticket", number
             )

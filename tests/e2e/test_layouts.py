@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, settled
 from tests.e2e.test_display_truth import Api
 from tests.e2e.test_queue_flow import pairing_code_for_a_new_kiosk, sign_in
 
@@ -116,6 +116,7 @@ class Layouts:
         SHOTS.mkdir(parents=True, exist_ok=True)
 
     def check(self, page: Page, screen: str, sizes: dict[str, tuple[int, int]]) -> None:
+        settled(page)  # what a swap brought (the kiosk's screens) is drawn as it stays
         language = page.evaluate("() => document.documentElement.lang") or "?"
         for size, (width, height) in sizes.items():
             began = time.monotonic()

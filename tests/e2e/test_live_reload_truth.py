@@ -147,6 +147,7 @@ def take_a_message(operator: Page, officer: str, caller: str) -> None:
     operator.locator("#log-number").press("Enter")
     panel = operator.get_by_test_id("call-panel")
     expect(panel).to_be_visible()
+    settled(operator)  # the panel came by htmx: its forms are sent by htmx once wired
     operator.get_by_test_id("message-details").locator("summary").click()
     choice = operator.get_by_test_id("msg-officer").locator("option", has_text=officer)
     operator.get_by_test_id("msg-officer").select_option(choice.get_attribute("value"))
@@ -178,6 +179,7 @@ def test_the_message_badge_shows_after_a_reload_what_it_showed_live(
 
     expect(badge).to_have_attribute("data-count", str(before + 1), timeout=LIVE_TIMEOUT_MS)
     expect(officer.locator("[data-menu-toggle]").get_by_test_id("menu-badge")).to_have_count(1)
+    settled(officer)  # the Menu button's summary is redrawn when the badge's swap settles
     live = badges_shown(officer)
     shot(officer, "message-badge-live")
     assert reloaded(officer, badges_shown, badge) == live
@@ -327,6 +329,7 @@ def test_the_heads_survey_report_badge_shows_after_a_reload_what_it_showed_live(
     submit_a_survey_report(supervisor, title)
     try:
         expect(badge).to_have_attribute("data-count", str(before + 1), timeout=LIVE_TIMEOUT_MS)
+        settled(head)  # the Menu button's summary is redrawn when the badge's swap settles
         live = survey_badge_shown(head)
         assert reloaded(head, survey_badge_shown, badge) == live
     finally:

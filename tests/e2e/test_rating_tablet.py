@@ -19,7 +19,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, complete_current
+from tests.e2e.conftest import ARTIFACTS, complete_current, settled
 from tests.e2e.test_queue_flow import contexts, new_page, sign_in  # noqa: F401
 
 OFFICE = "PKMD-PJ"
@@ -90,6 +90,7 @@ def serve_and_complete(console: Page, number: str) -> None:
         if not current.count():
             for _attempt in range(3):
                 expect(settling).to_have_count(0)
+                settled(console)
                 console.get_by_test_id("call-next").click()
                 try:
                     expect(current).to_be_visible(timeout=3000)
@@ -144,6 +145,7 @@ def test_a_customer_rates_the_visit_on_the_counters_tablet_and_from_the_phone(
     shot(tablet, "rate-1280x800-ms")
     tablet.set_viewport_size({"width": 1366, "height": 768})
     shot(tablet, "rate-1366x768-ms")
+    settled(tablet)  # the screen came with a live refresh
     tablet.get_by_test_id("tablet-language").click()
     expect(tablet.locator("html")).to_have_attribute("lang", "en")
     expect(tablet.get_by_test_id("face-5")).to_contain_text("Very satisfied")
@@ -221,6 +223,7 @@ def test_a_customer_rates_the_visit_on_the_counters_tablet_and_from_the_phone(
     expect(tablet.get_by_test_id("tablet-ticket")).to_contain_text(
         third["number"], timeout=LIVE_TIMEOUT_MS
     )
+    settled(tablet)  # the screen came with a live refresh: its form is sent by htmx
     tablet.get_by_test_id("face-2").click()
     expect(tablet.get_by_test_id("tablet-thanks")).to_be_visible()
     more = tablet.get_by_test_id("tablet-full-form")

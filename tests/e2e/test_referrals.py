@@ -13,7 +13,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, console_refreshed, settled
 from tests.e2e.test_queue_flow import LIVE_TIMEOUT_MS, contexts, new_page, sign_in  # noqa: F401
 from tests.e2e.test_register_panel import issue_as_staff, serve_at_counter
 
@@ -69,8 +69,7 @@ def test_the_counter_refers_to_pegawai1_who_accepts_and_closes_it(
     expect(asked).to_contain_text(number)
     expect(console.get_by_test_id("ticket-number")).to_have_text(number)
     # The question stays through the console's live refreshes (another customer comes).
-    issue_as_staff(console, "BKK")
-    console.wait_for_timeout(1500)
+    console_refreshed(console, lambda: issue_as_staff(console, "BKK"))
     expect(asked).to_be_visible()
     shot(console, "complete-asks")
 
@@ -121,6 +120,7 @@ def test_the_counter_refers_to_pegawai1_who_accepts_and_closes_it(
     row = officer.get_by_test_id("inbox-referral").filter(has_text=CUSTOMER)
     row.get_by_test_id("referral-close").click()
     expect(row.get_by_test_id("outcome-error")).to_be_visible()  # an outcome is needed
+    settled(officer)  # the inbox was drawn again: its forms are sent by htmx once wired
     row.get_by_test_id("referral-outcome-input").fill("Syarat BWE diterangkan; borang diberi.")
     row.get_by_test_id("referral-close").click()
     expect(officer.get_by_test_id("inbox-notice")).to_contain_text(CUSTOMER)

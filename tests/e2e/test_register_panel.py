@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, complete_current
+from tests.e2e.conftest import ARTIFACTS, complete_current, console_refreshed, settled
 from tests.e2e.test_queue_flow import contexts, new_page, sign_in  # noqa: F401
 
 OFFICE = "PKMD-PJ"
@@ -59,6 +59,7 @@ def serve_at_counter(console: Page, service: str) -> str:
         # click; a person would simply press again, and so does the test.
         for _attempt in range(3):
             expect(settling).to_have_count(0)
+            settled(console)
             console.get_by_test_id("call-next").click()
             try:
                 expect(current).to_be_visible(timeout=3000)
@@ -92,6 +93,7 @@ def test_the_counter_registers_the_customer_it_serves(
     settling = console.locator("[data-settling]")
     panel = console.get_by_test_id("register-panel")
     expect(panel.get_by_test_id("register-form")).to_be_visible()
+    settled(console)  # the panel loads by htmx; its form is sent by htmx once wired
     panel.locator("#register-name").fill("Siti binti Ahmad")
     panel.locator("#register-mykad").fill("1234")
     panel.locator("#register-category").select_option("single_parent")
@@ -121,8 +123,7 @@ def test_the_counter_registers_the_customer_it_serves(
     shot(console, "register-saved")
 
     # The live console keeps the saved panel while the customer is still at the counter.
-    issue_as_staff(console, "INFO")
-    console.wait_for_timeout(1500)
+    console_refreshed(console, lambda: issue_as_staff(console, "INFO"))
     expect(console.get_by_test_id("register-saved")).to_be_visible()
     console.get_by_test_id("complete").click()
     expect(console.get_by_test_id("register-panel")).to_have_count(0)

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, complete_current
+from tests.e2e.conftest import ARTIFACTS, complete_current, settled
 from tests.e2e.test_display_truth import Api
 from tests.e2e.test_queue_flow import pairing_code_for_a_new_kiosk, sign_in
 
@@ -152,6 +152,8 @@ def test_no_open_counter_is_said_on_the_tile_the_slip_and_the_phone_until_one_op
         shot(kiosk, f"kiosk-tiles-unserved-{language}")
     # The office issues anyway (its default), and the slip says why nobody calls yet.
     tile.click()
+    expect(kiosk.get_by_test_id("kiosk-issue-form")).to_be_visible()
+    settled(kiosk)  # the form came by htmx
     expect(kiosk.get_by_test_id("kiosk-unserved-warning")).to_have_count(0)
     kiosk.get_by_test_id("priority-none").click()
     expect(kiosk.get_by_test_id("slip-unserved")).to_contain_text(UNSERVED["en"])
@@ -189,6 +191,8 @@ def test_no_open_counter_is_said_on_the_tile_the_slip_and_the_phone_until_one_op
         # The tile and a slip taken now give the same figure (item 5).
         said = tile.get_by_test_id("kiosk-service-wait").inner_text().split(" · ", 1)[1]
         tile.click()
+        expect(kiosk.get_by_test_id("kiosk-issue-form")).to_be_visible()
+        settled(kiosk)
         kiosk.get_by_test_id("priority-none").click()
         expect(kiosk.get_by_test_id("slip-wait")).to_have_text(said)
         assert not re.search(r"sekitar 0 minit", kiosk.content())
@@ -267,6 +271,7 @@ def test_the_console_marks_closed_counters_and_refuses_an_overlong_outcome(
         # would press again, and so does the test (as test_queue_flow does).
         for _attempt in range(3):
             expect(console.locator("[data-settling]")).to_have_count(0)
+            settled(console)
             console.get_by_test_id("call-next").click()
             try:
                 expect(console.get_by_test_id("ticket-number")).to_be_visible(timeout=3000)
@@ -285,6 +290,7 @@ def test_the_console_marks_closed_counters_and_refuses_an_overlong_outcome(
         # Clicks right after an action's answer are taken for a double click (console.js).
         settling = console.locator("[data-settling]")
         expect(settling).to_have_count(0)
+        settled(console)
         console.get_by_test_id("complete").click()
         error = console.get_by_test_id("console-error")
         limit = {

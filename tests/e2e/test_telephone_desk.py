@@ -97,6 +97,7 @@ def test_a_call_rings_is_answered_and_a_message_reaches_the_officer_who_is_out(
     expect(row).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(row.get_by_test_id("ring-time")).to_contain_text("Berdering")
     shot(operator, "ringing")
+    settled(operator)  # the row came with a live refresh of the list
     row.get_by_test_id("answer").click()
     panel = operator.get_by_test_id("call-panel")
     expect(panel).to_have_attribute("data-status", "answered")
