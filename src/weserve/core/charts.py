@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.utils.html import escape
@@ -134,6 +134,26 @@ def _legend(
     return parts, y + 10
 
 
+def _y_axis(
+    ticks: Sequence[float],
+    texts: Sequence[str],
+    y_of: Callable[[float], float],
+    left: float,
+    right: float,
+    middle: float,
+    ylabel: str,
+) -> list[str]:
+    """The value axis of both charts: a grid line and its value at each tick, and the
+    axis's name turned up the left side, centred on `middle`."""
+    parts = []
+    for tick, text in zip(ticks, texts, strict=True):
+        parts.append(_line(left, y_of(tick), right, y_of(tick), GRID))
+        parts.append(_text(left - 6, y_of(tick) + FONT * 0.35, text, anchor="end", fill=MUTED))
+    if ylabel:
+        parts.append(_text(12, middle, ylabel, anchor="middle", fill=MUTED, rotate=-90))
+    return parts
+
+
 def bar_chart(
     labels: Sequence[Any],
     series: Mapping[str, Sequence[float | None]],
@@ -235,12 +255,7 @@ def bar_chart(
     def y_of(value: float) -> float:
         return bottom - (bottom - top) * value / top_value
 
-    for tick, text in zip(ticks, tick_texts, strict=True):
-        body.append(_line(left, y_of(tick), right, y_of(tick), GRID))
-        body.append(_text(left - 6, y_of(tick) + FONT * 0.35, text, anchor="end", fill=MUTED))
-    if ylabel:
-        middle = (top + bottom) / 2
-        body.append(_text(12, middle, ylabel, anchor="middle", fill=MUTED, rotate=-90))
+    body += _y_axis(ticks, tick_texts, y_of, left, right, (top + bottom) / 2, ylabel)
     thickness = slot * 0.8 / (1 if stacked else len(names) or 1)
     for column, text in enumerate(texts):
         centre = left + slot * (column + 0.5)
@@ -330,12 +345,7 @@ def line_chart(
         return bottom - (bottom - top) * (value - low) / ((high - low) or 1)
 
     body = list(legend)
-    for tick, text in zip(ticks, tick_texts, strict=True):
-        body.append(_line(left, y_of(tick), right, y_of(tick), GRID))
-        body.append(_text(left - 6, y_of(tick) + FONT * 0.35, text, anchor="end", fill=MUTED))
-    if ylabel:
-        middle = (top + bottom) / 2
-        body.append(_text(12, middle, ylabel, anchor="middle", fill=MUTED, rotate=-90))
+    body += _y_axis(ticks, tick_texts, y_of, left, right, (top + bottom) / 2, ylabel)
     monthly = all(isinstance(v, dt.date) and v.day == 1 for v in x)
     dates = [v for v in x if isinstance(v, dt.date)]
     if dates and len(dates) == len(x) and not monthly and len(x) > 10:
