@@ -625,8 +625,17 @@ def _update_sql(d: _Dialect) -> str:
     )
 
 
-_TEMP_TABLES = ("ql_line", "ql_dir", "ql_number", "ql_call", "ql_merged")
-_PG_TEMP_TABLES = ("ql_raw", "ql_parsed", "ql_agent")  # and ql_line is a view of ql_parsed
+_TEMP_TABLES = ("ql_dir", "ql_number", "ql_call", "ql_merged")
+# On PostgreSQL ql_line is a view of ql_parsed; on SQLite a table of its own.
+_PG_TEMP_TABLES = ("ql_raw", "ql_parsed", "ql_agent")
+
+
+def _drop_staging(cursor: Any, d: _Dialect, *, if_exists: bool = False) -> None:
+    """Drop the import's temporary tables (ql_line first: on PostgreSQL a view)."""
+    exists = "IF EXISTS " if if_exists else ""
+    cursor.execute(f"DROP {'VIEW' if d.postgres else 'TABLE'} {exists}ql_line")
+    for name in (*_TEMP_TABLES, *(_PG_TEMP_TABLES if d.postgres else ())):
+        cursor.execute(f"DROP TABLE {exists}{name}")
 
 
 def _copy_text(value: Any) -> str:
@@ -742,10 +751,7 @@ def import_queue_log(
     with transaction.atomic(), connection.cursor() as cursor:
         if d.postgres:
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("DROP VIEW IF EXISTS ql_line")
-        for name in (*_TEMP_TABLES, *_PG_TEMP_TABLES):
-            if name != "ql_line" or not d.postgres:
-                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        _drop_staging(cursor, d, if_exists=True)
         cursor.execute(
             d.temp("ql_dir", "ext varchar(20) PRIMARY KEY, staff_id bigint, user_id bigint")
         )
@@ -780,30 +786,13 @@ def import_queue_log(
             f"OR k.{c['caller_number']} = '')",
             [office.pk],
         )
-        numbers = _numbers(cursor.fetchall())
-        if d.postgres:
-            # The tokens are URL-safe base64: only the call ids need COPY's escapes.
-            with cursor.cursor.copy("COPY ql_number (call_id, number) FROM STDIN") as copy:
-                for start in range(0, len(numbers), 10_000):
-                    copy.write(
-                        "".join(
-                            f"{_copy_text(call_id)}\t{token}\n"
-                            for call_id, token in numbers[start : start + 10_000]
-                        )
-                    )
-        else:
-            _load(cursor, d, "ql_number", ("call_id", "number"), numbers)
+        _load(cursor, d, "ql_number", ("call_id", "number"), _numbers(cursor.fetchall()))
         cursor.execute(_merge_sql(d), [office.pk])
         cursor.execute(_insert_sql(), [office.pk, True])
         result.calls_added = max(cursor.rowcount, 0)
         cursor.execute(_update_sql(d))
         result.calls_updated = max(cursor.rowcount, 0)
-        if d.postgres:
-            cursor.execute("DROP VIEW ql_line")
-            cursor.execute(f"DROP TABLE {', '.join(_PG_TEMP_TABLES)}")
-        for name in _TEMP_TABLES:
-            if name != "ql_line" or not d.postgres:
-                cursor.execute(f"DROP TABLE {name}")
+        _drop_staging(cursor, d)
         log_action(
             "telephony.queue_log.imported",
             user=acting_user,
