@@ -188,8 +188,8 @@ def worker_sockets(host: str, port: int, count: int, backlog: int = 2048) -> lis
     uvicorn's workers otherwise accept from one shared socket, and whichever is waiting
     takes whatever arrives: connections opened together (a proxy's, a benchmark's, a
     busy office's kiosks after a restart) could all land on one worker while the other
-    stood idle (docs/performance.md, "Dips"). With a socket each, the kernel spreads new
-    connections between the workers by their addresses.
+    stood idle (docs/architecture.md, decision 25). With a socket each, the kernel
+    spreads new connections between the workers by their addresses.
 
     Each socket listens from the start, before its worker has started: the kernel spreads
     connections only between listening sockets, so a worker slower to start would
