@@ -12,15 +12,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from weserve.core.live import AttachLoopMiddleware  # noqa: E402
-from weserve.core.request_threads import ReusedRequestThreads  # noqa: E402
 from weserve.core.ws import WebSocketAuthMiddleware  # noqa: E402
 from weserve.routing import websocket_urlpatterns  # noqa: E402
 
 application = AttachLoopMiddleware(
     ProtocolTypeRouter(
         {
-            # Each request's sync code on a thread that lives on (request_threads.py).
-            "http": ReusedRequestThreads(django_asgi_app),
+            "http": django_asgi_app,
             "websocket": WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
         }
     )

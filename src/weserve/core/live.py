@@ -33,7 +33,6 @@ are sent at once.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import hashlib
 import logging
@@ -135,8 +134,7 @@ def send(office_id: int, stream: str, event: Event) -> None:
         if not start:
             return
         try:
-            # In a context of its own: the flush outlives the request that started it.
-            loop.call_soon_threadsafe(_start_flush, context=contextvars.Context())
+            loop.call_soon_threadsafe(_start_flush)
             return
         except RuntimeError:  # the loop closed just now (the server is stopping)
             with _outbox_lock:
