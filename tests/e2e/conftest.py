@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,7 +31,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-START_TIMEOUT_SECONDS = 60
+# A busy CI machine (the other test worker, Chromium) once kept a restarted server from
+# answering within a minute; as long as tests/core/test_serve.py allows.
+START_TIMEOUT_SECONDS = 180
+# One /healthz answer may be slow (its first one reads the migrations from disk); asking
+# again every 2 s only piled more requests onto a server still busy with the first.
+HEALTH_ANSWER_SECONDS = 15
 # A change travels service → channel layer → WebSocket → screen; allow a slow CI machine.
 LIVE_TIMEOUT_MS = 15_000
 # What a fresh install must not inherit from the test run around it.
@@ -66,12 +72,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def _health(url: str) -> str | None:
+    """None when `url` answers 200; otherwise what it said, for the failure message."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own server
-            return response.status == 200
-    except OSError:
-        return False
+        with urllib.request.urlopen(url, timeout=HEALTH_ANSWER_SECONDS) as response:  # noqa: S310 - our own server
+            return None if response.status == 200 else f"{response.status}"
+    except urllib.error.HTTPError as exc:
+        return f"{exc.code} {exc.read()[:500]!r}"
+    except OSError as exc:
+        return repr(exc)
 
 
 class Server:
@@ -112,9 +121,12 @@ class Server:
                 stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _healthy(f"{self.url}/healthz"):
+        while (answer := _health(f"{self.url}/healthz")) is not None:
             if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"`weserve serve` did not become healthy:\n{self.log_path.read_text()}")
+                pytest.fail(
+                    f"`weserve serve` did not become healthy (last /healthz: {answer}):\n"
+                    f"{self.log_path.read_text()}"
+                )
             time.sleep(0.1)
 
     def signal_stop(self) -> None:

@@ -122,7 +122,9 @@ def open_counter(page: Page) -> None:
         open_button.click()
     elif choice.count():  # already at it
         choice.locator("a").first.click()
-    expect(page.locator("[data-console-root]")).to_be_visible()
+    # The counter's own console, not the chooser (also a [data-console-root]): a test that
+    # went on from the chooser could leave before the open had reached the server.
+    expect(page.locator("[data-console-root][data-counter-id]")).to_be_visible()
 
 
 def close_counter(page: Page) -> None:
