@@ -5,7 +5,7 @@ states before each unapplied migration are made differs from `MigrationExecutor.
 Django 5.2 (`_migrate_all_backwards`) renders the models once and then updates the
 rendered models through every migration up to the last one it unapplies: each operation
 re-renders every model related to the one it touches, which here (most models point at
-Office) took longer than unapplying the migrations themselves. `_unapply` makes the same
+Office) took about as long as unapplying the migrations themselves. `_unapply` makes the same
 states unrendered, which costs nothing, and renders each one once, just before its
 migration is unapplied: the same models, for a fraction of the time.
 """
