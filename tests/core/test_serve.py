@@ -402,7 +402,8 @@ def children(pid: int) -> list[int]:
 def test_a_server_process_keeps_what_start_up_made_out_of_full_collections(installed):
     # Under load, the collector's full collections walked everything Django's start-up
     # made, every two or three seconds, and the worker served nobody meanwhile (0.16 s on
-    # average, up to 0.33 s: docs/performance.md). A worker loading the app freezes it.
+    # average, up to 0.33 s: session 6, timed with gc.callbacks). A worker loading the app
+    # freezes it.
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "import gc, weserve.asgi; print(gc.get_freeze_count())"],
         env=installed,

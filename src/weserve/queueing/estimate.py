@@ -366,7 +366,8 @@ def office_snapshot(office: Office) -> OfficeSnapshot:
 
 
 # Every ticket issue runs this, so it is one fixed statement rather than a queryset the
-# ORM compiles afresh each time (compiling cost more than running it; docs/performance.md).
+# ORM compiles afresh each time (measured in session 1: compiling the ORM query cost more
+# CPU than PostgreSQL took to run it).
 # `status = 'waiting'` is written out, not a parameter, so that PostgreSQL's prepared
 # plan may use the partial index of waiting tickets (models.Ticket, ticket_waiting_idx).
 _WAITING_AHEAD_SQL = """

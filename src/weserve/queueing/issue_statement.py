@@ -8,9 +8,9 @@ column of every row.
 Why it exists: under load, a server's request threads issue tickets at the same moment,
 and one by one, on a connection each, their transactions queue in PostgreSQL on the
 rows every issue of an office locks (the day's number, the waiting counts, the live
-stream's number). bench/queue_load.py measured the ORM transaction at about a third of
-the trivial endpoint's rate and this statement, sent in batches, at over half
-(docs/performance.md).
+stream's number). bench/queue_load.py measured the ORM transaction at 12–15% of the
+trivial endpoint's rate (sessions 0–1) and this statement, sent in batches, at 48–59%,
+median 55% (session 8; docs/performance.md).
 
 How: a request thread that issues takes its turn in `issue_batch.Batcher`. The first
 sends its ticket at once; whoever arrives while a batch is at the database waits, and

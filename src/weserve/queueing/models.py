@@ -400,7 +400,8 @@ class WaitingCount(models.Model):
     in the same statement as every insert, update and delete of a ticket, whoever makes
     it (the ORM, the issue statement, a bulk update, the admin), so the count is exact
     in every transaction and rolls back with it. The ticket issue reads these few rows
-    instead of counting every waiting ticket of the office (docs/performance.md).
+    instead of counting every waiting ticket of the office (0.3 ms of PostgreSQL per
+    1,000 waiting: bench/queue_load.py, session 2).
 
     SQLite re-creates a table to alter it, which drops its triggers: a migration that
     alters the ticket table must run `waiting_count.install` again afterwards

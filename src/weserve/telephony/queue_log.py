@@ -717,9 +717,10 @@ def clean_national_number(raw: str) -> str:
     national digits (0 then the number): parse would strip the 0 and keep the rest as the
     national number, so the number is valid exactly when phonenumbers finds a type for
     that rest in Malaysia's metadata (one pattern per length, `_matches_for_length`),
-    and is then +60 and the rest. Anything else goes to `clean_number` itself. Parse was
-    most of the import's cost (docs/performance.md); `tests/telephony/test_queue_log.py`
-    checks both give the same on random numbers."""
+    and is then +60 and the rest. Anything else goes to `clean_number` itself. Parse ran
+    for every call added (session 10's bench/queue_log_import.py run named it among each
+    call's costs); `tests/telephony/test_queue_log.py` checks both give the same on
+    random numbers."""
     digits = raw.strip()
     if not _NATIONAL.fullmatch(digits):
         return clean_number(raw)
