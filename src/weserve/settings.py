@@ -213,6 +213,10 @@ else:
 _db.setdefault("TEST", {})
 DATABASES = {"default": _db}
 IS_SQLITE = _db["ENGINE"] == "weserve.core.sqlite_backend"
+# HTTP requests a server process works on at once (core/admission.py; 0: no bound). On
+# SQLite two: its one worker gains nothing from more threads taking turns (decision 38);
+# PostgreSQL's workers wait on the database and batch tickets from requests in flight.
+REQUEST_CONCURRENCY = env_int("WESERVE_REQUEST_CONCURRENCY", 2 if IS_SQLITE else 0) or None
 # The waiting-tickets index carries extra columns for PostgreSQL's index-only scans
 # (queueing.Ticket, ticket_waiting_idx); SQLite builds it without them, as intended.
 SILENCED_SYSTEM_CHECKS = ["models.W040"] if IS_SQLITE else []
