@@ -80,10 +80,7 @@ def _first_then_second() -> list[str]:
     return journal
 
 
-pytestmark = [
-    pytest.mark.urls(__name__),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.urls(__name__)
 
 
 def test_with_one_place_the_second_request_waits_for_the_first(monkeypatch):

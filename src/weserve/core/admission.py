@@ -46,7 +46,7 @@ class BoundedASGIHandler(ASGIHandler):
     _places: _Places | None = None
 
     def _semaphore(self) -> asyncio.Semaphore | None:
-        size = getattr(settings, "REQUEST_CONCURRENCY", None)
+        size = settings.REQUEST_CONCURRENCY
         if not size:
             return None
         loop = asyncio.get_running_loop()
